@@ -1,1 +1,14 @@
+//! pushprov: an issuer web portal for Mastercard MDES Token Connect push
+//! provisioning. Data flows one way: `web` → (`auth`, `store`); `mdes` talks
+//! to Mastercard. See the README and `DESIGN.md`.
+
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod domain;
 pub mod mdes;
+pub mod secrets;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

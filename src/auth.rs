@@ -1,0 +1,89 @@
+//! Passwords and sign-in: argon2id verification, constant-time whatever the
+//! login, and throttling of failures per login and per client address.
+//!
+//! Argon2id parameters: m = 19 456 KiB, t = 2, p = 1 (OWASP's first choice).
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::config::SecuritySettings;
+use crate::domain::Login;
+use crate::store::{FailureScope, Store, StoreError, now_unix};
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19_456, 2, 1, None).expect("argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    rand::fill(&mut salt);
+    Ok(argon2()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?
+        .to_string())
+}
+
+/// A hash to verify against when the login is unknown, so that an unknown
+/// login costs the same time as a wrong password (no account enumeration).
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password, never matches").expect("hashing works"))
+}
+
+fn verify(password: &str, hash: &str) -> bool {
+    // argon2's verifier compares the digests in constant time.
+    PasswordHash::new(hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("wrong login or password")]
+    WrongCredentials,
+    #[error("too many failed sign-ins")]
+    Throttled { retry_after_secs: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("password check failed: {0}")]
+    Internal(String),
+}
+
+/// Checks a login and password; returns the cardholder id.
+pub async fn sign_in(
+    store: &Store,
+    limits: &SecuritySettings,
+    login: &Login,
+    password: &str,
+    address: &str,
+) -> Result<i64, SignInError> {
+    let now = now_unix();
+    let window = i64::try_from(limits.failure_window_secs).unwrap_or(i64::MAX / 2);
+    let by_login = store.sign_in_failures(FailureScope::Login, login.as_str(), now, window).await?;
+    let by_address = store.sign_in_failures(FailureScope::Address, address, now, window).await?;
+    if by_login >= i64::from(limits.max_failures_per_login) || by_address >= i64::from(limits.max_failures_per_address) {
+        return Err(SignInError::Throttled { retry_after_secs: window });
+    }
+
+    let credentials = store.credentials(login).await?;
+    let hash = credentials.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| decoy_hash().to_string());
+    let password = password.to_string();
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || verify(&password, &hash))
+        .await
+        .map_err(|e| SignInError::Internal(e.to_string()))?;
+
+    match credentials {
+        Some((id, _)) if matches => {
+            store.clear_sign_in_failures(FailureScope::Login, login.as_str()).await?;
+            Ok(id)
+        }
+        _ => {
+            store.record_sign_in_failure(FailureScope::Login, login.as_str(), now, window).await?;
+            store.record_sign_in_failure(FailureScope::Address, address, now, window).await?;
+            Err(SignInError::WrongCredentials)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Static assets, embedded in the binary. Pages link them with a content
+//! hash in the query (`/static/app.css?v=…`), so a matching request may be
+//! cached for a year; any other gets an ETag and a short lifetime.
+
+use std::sync::OnceLock;
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use rust_embed::RustEmbed;
+
+use super::error::AppError;
+
+#[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/static/"]
+struct Assets;
+
+/// Short content hash per asset, computed once.
+fn hashes() -> &'static HashMap<String, String> {
+    static HASHES: OnceLock<HashMap<String, String>> = OnceLock::new();
+    HASHES.get_or_init(|| {
+        Assets::iter()
+            .filter_map(|name| {
+                let file = Assets::get(&name)?;
+                Some((name.to_string(), hex::encode(&file.metadata.sha256_hash()[..8])))
+            })
+            .collect()
+    })
+}
+
+/// `/static/{name}?v={hash}` for linking from templates.
+pub fn versioned_url(name: &str) -> String {
+    match hashes().get(name) {
+        Some(hash) => format!("/static/{name}?v={hash}"),
+        None => format!("/static/{name}"),
+    }
+}
+
+pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let name = path.into_inner();
+    let file = Assets::get(&name).ok_or(AppError::NotFound)?;
+    let hash = hashes().get(&name).cloned().unwrap_or_default();
+    let etag = format!("\"{hash}\"");
+    let versioned = req.query_string() == format!("v={hash}");
+    let cache = if versioned { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response = if not_modified { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response.insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, cache));
+    if not_modified {
+        return Ok(response.finish());
+    }
+    let mime = mime_guess::from_path(&name).first_or_octet_stream();
+    Ok(response.content_type(mime.essence_str()).body(file.data.into_owned()))
+}

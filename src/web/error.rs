@@ -1,0 +1,226 @@
+//! One error type for handlers, one error page for everything that fails.
+//!
+//! A handler's `Err(AppError)` becomes a response carrying an [`ErrorPage`]
+//! (status, title, cardholder-facing message); framework errors (404, 405,
+//! 413, bad forms) arrive without one. [`render_error_pages`] turns every
+//! 4xx/5xx response into the HTML error page, so there is a single place
+//! that renders errors, with the issuer's branding.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError, web};
+use askama::Template;
+
+use super::AppState;
+use super::pages::Chrome;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    /// The message is shown to the cardholder as is.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("form too large")]
+    PayloadTooLarge,
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    /// Not signed in (or the session ended): go to the sign-in page.
+    #[error("sign-in required")]
+    SignInRequired { next: String, expired: bool },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        Self::Internal(anyhow::anyhow!("template: {e}"))
+    }
+}
+
+/// What the error page says; attached to error responses as an extension.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: &'static str,
+}
+
+impl ErrorPage {
+    fn for_status(status: StatusCode) -> Self {
+        let (title, message) = match status.as_u16() {
+            400 => ("Something was wrong with that request", "Please go back and try again."),
+            403 => (
+                "This page has expired",
+                "For your security, forms expire. Please go back, reload the page and try again.",
+            ),
+            404 => ("Page not found", "We could not find that page. Check the address or start again from the home page."),
+            405 => ("That action is not available here", "Please use the links and buttons on the page."),
+            413 => ("That was too much to send", "What you sent was larger than we accept. Please shorten it and try again."),
+            429 => ("Too many attempts", "Please wait a few minutes before you try again."),
+            503 => ("Service temporarily unavailable", "Please try again in a few minutes."),
+            _ if status.is_server_error() => (
+                "Something went wrong on our side",
+                "Nothing has been changed. Please try again in a few minutes.",
+            ),
+            _ => ("Something went wrong", "Please go back and try again."),
+        };
+        Self { title, message }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Csrf => StatusCode::FORBIDDEN,
+            Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::SignInRequired { next, expired } = self {
+            let mut location = String::from("/login?");
+            if *expired {
+                location.push_str("reason=expired&");
+            }
+            location.push_str("next=");
+            location.push_str(&percent_encode(next));
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+        }
+        let status = self.status_code();
+        let mut page = ErrorPage::for_status(status);
+        match self {
+            Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            Self::BadRequest(message) => page.message = message,
+            other => tracing::info!(error = %other, "request refused"),
+        }
+        let mut response = HttpResponse::build(status).finish();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorTemplate<'a> {
+    chrome: Chrome,
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// `ErrorHandlers` hook: give every 4xx/5xx response the HTML error page.
+pub fn render_error_pages<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let status = res.status();
+    let page = res.response().extensions().get::<ErrorPage>().cloned();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if page.is_none() && is_html {
+        // A page of ours sent with an error status (e.g. the sign-in form
+        // again with 401): it is already what the cardholder should see.
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let page = page.unwrap_or_else(|| ErrorPage::for_status(status));
+    let (req, res) = res.into_parts();
+    let chrome = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => Chrome::anonymous(&state.settings),
+        None => Chrome::fallback(),
+    };
+    let mut res = res.set_body(BoxBody::new(error_html(status, &page, chrome)));
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    headers.remove(header::CONTENT_LENGTH);
+    let res = ServiceResponse::new(req, res).map_body(|_, body| EitherBody::right(body));
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// Middleware errors (e.g. the session store failing) arrive as `Err`,
+/// which `ErrorHandlers` passes through untouched and actix would answer in
+/// plain text. This turns them into [`MiddlewareFailure`], which renders the
+/// same error page (and carries the security headers itself, since
+/// `DefaultHeaders` does not touch an `Err`).
+pub async fn errors_to_pages(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> actix_web::Result<ServiceResponse<impl MessageBody>> {
+    // An Arc clone, not a clone of the request (that would break routing).
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    next.call(req).await.map_err(|e| {
+        let status = e.as_response_error().status_code();
+        tracing::error!(error = %e, %status, "request failed in middleware");
+        MiddlewareFailure { status, state }.into()
+    })
+}
+
+pub struct MiddlewareFailure {
+    status: StatusCode,
+    state: Option<web::Data<AppState>>,
+}
+
+impl std::fmt::Debug for MiddlewareFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MiddlewareFailure({})", self.status)
+    }
+}
+
+impl std::fmt::Display for MiddlewareFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "middleware failure ({})", self.status)
+    }
+}
+
+impl ResponseError for MiddlewareFailure {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (chrome, hsts) = match &self.state {
+            Some(state) => (Chrome::anonymous(&state.settings), state.settings.secure_cookies()),
+            None => (Chrome::fallback(), false),
+        };
+        let html = error_html(self.status, &ErrorPage::for_status(self.status), chrome);
+        let mut response = HttpResponse::build(self.status);
+        response.content_type("text/html; charset=utf-8");
+        for header in super::security_header_list(hsts) {
+            response.insert_header(header);
+        }
+        response.body(html)
+    }
+}
+
+fn error_html(status: StatusCode, page: &ErrorPage, chrome: Chrome) -> String {
+    ErrorTemplate { chrome, status: status.as_u16(), title: page.title, message: page.message }
+        .render()
+        .unwrap_or_else(|_| format!("<!doctype html><title>{0}</title><h1>{0}</h1>", status.as_u16()))
+}
+
+/// Percent-encodes a value for a query string (RFC 3986 unreserved kept).
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,67 @@
+//! HTTP: routes, extractors (session, CSRF), pages, error pages, security
+//! headers and static assets. Handlers stay thin: they read input, call the
+//! layer below and render a page.
+
+pub mod assets;
+pub mod csrf;
+pub mod error;
+pub mod pages;
+pub mod session;
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
+use actix_web::web;
+
+use crate::config::Settings;
+use crate::store::Store;
+
+/// What every handler may reach.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+}
+
+/// The portal's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(pages::health::healthz)
+        .service(pages::health::readyz)
+        .route("/static/{name:.*}", web::get().to(assets::serve))
+        .service(web::resource("/").get(pages::cards::home))
+        .service(web::resource("/login").get(pages::sign_in::show).post(pages::sign_in::submit))
+        .service(web::resource("/logout").post(pages::sign_in::sign_out))
+        .service(web::resource("/cards").get(pages::cards::my_cards));
+}
+
+/// Turns every 4xx/5xx into the HTML error page.
+pub fn error_pages<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(error::render_error_pages)
+}
+
+/// Headers on every response. Pages use no inline script or style, so the
+/// policy allows only our own origin.
+pub fn security_header_list(hsts: bool) -> Vec<(header::HeaderName, &'static str)> {
+    let mut headers = vec![
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        // Pages show account data: never keep them in a shared or back/forward cache.
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    if hsts {
+        headers.push((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"));
+    }
+    headers
+}
+
+pub fn security_headers(hsts: bool) -> DefaultHeaders {
+    security_header_list(hsts).into_iter().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
+}

@@ -1,0 +1,56 @@
+//! One struct per page; each renders one template under `templates/`.
+
+pub mod cards;
+pub mod health;
+pub mod sign_in;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use super::assets;
+use super::error::AppError;
+use crate::config::Settings;
+
+/// What the base layout needs on every page.
+pub struct Chrome {
+    pub issuer_name: String,
+    pub logo_url: String,
+    pub css_url: String,
+    /// The signed-in cardholder's display name; `None` on public pages.
+    pub signed_in_as: Option<String>,
+    /// For the sign-out form in the header.
+    pub csrf_token: String,
+}
+
+impl Chrome {
+    pub fn anonymous(settings: &Settings) -> Self {
+        Self {
+            issuer_name: settings.issuer.name.clone(),
+            logo_url: settings.issuer.logo_url.clone(),
+            css_url: assets::versioned_url("app.css"),
+            signed_in_as: None,
+            csrf_token: String::new(),
+        }
+    }
+
+    pub fn signed_in(settings: &Settings, display_name: &str, csrf_token: String) -> Self {
+        Self { signed_in_as: Some(display_name.to_string()), csrf_token, ..Self::anonymous(settings) }
+    }
+
+    /// For error pages rendered without application state.
+    pub fn fallback() -> Self {
+        Self {
+            issuer_name: "Online banking".into(),
+            logo_url: String::new(),
+            css_url: assets::versioned_url("app.css"),
+            signed_in_as: None,
+            csrf_token: String::new(),
+        }
+    }
+}
+
+/// Renders a page as an HTML response with the given status.
+pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+}

@@ -1,0 +1,180 @@
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Chrome, html};
+use crate::auth::{self, SignInError};
+use crate::domain::Login;
+use crate::web::AppState;
+use crate::web::csrf::{CsrfField, CsrfForm};
+use crate::web::error::AppError;
+use crate::web::session::TypedSession;
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    chrome: Chrome,
+    csrf_token: String,
+    next: String,
+    login: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    next: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+impl CsrfField for SignInForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+impl CsrfField for SignOutForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+const WRONG_CREDENTIALS: &str = "Wrong login or password.";
+
+/// Where to go after signing in: only a path on this site, never elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains(['\\', '\r', '\n']) && n.len() <= 512 => {
+            n.to_string()
+        }
+        _ => "/cards".to_string(),
+    }
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    query: web::Query<SignInQuery>,
+) -> Result<HttpResponse, AppError> {
+    let notice = match query.reason.as_deref() {
+        Some("expired") => Some("For your security you were signed out after a period of inactivity. Please sign in again."),
+        Some("signed-out") => Some("You have signed out."),
+        _ => None,
+    };
+    let page = SignInPage {
+        chrome: Chrome::anonymous(&state.settings),
+        csrf_token: session.csrf_token()?,
+        next: safe_next(query.next.as_deref()),
+        login: String::new(),
+        notice,
+        error: None,
+    };
+    html(StatusCode::OK, &page)
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    req: HttpRequest,
+    form: CsrfForm<SignInForm>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm(form) = form;
+    let next = safe_next(Some(&form.next));
+    let retry = |status: StatusCode, error: &'static str| -> Result<HttpResponse, AppError> {
+        let page = SignInPage {
+            chrome: Chrome::anonymous(&state.settings),
+            csrf_token: session.csrf_token()?,
+            next: next.clone(),
+            login: form.login.chars().take(64).collect(),
+            notice: None,
+            error: Some(error),
+        };
+        html(status, &page)
+    };
+    let Ok(login) = Login::parse(&form.login) else {
+        return retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS);
+    };
+    if form.password.is_empty() || form.password.len() > 1024 {
+        return retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS);
+    }
+    let address = client_address(&req, state.settings.server.trust_forwarded_for);
+    match auth::sign_in(&state.store, &state.settings.security, &login, &form.password, &address).await {
+        Ok(cardholder_id) => {
+            session.begin(cardholder_id)?;
+            tracing::info!(cardholder_id, "signed in");
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).finish())
+        }
+        Err(SignInError::WrongCredentials) => {
+            tracing::info!(login_len = form.login.len(), "sign-in refused: wrong credentials");
+            retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS)
+        }
+        Err(SignInError::Throttled { retry_after_secs }) => {
+            tracing::warn!(retry_after_secs, "sign-in throttled");
+            let minutes = (retry_after_secs + 59) / 60;
+            let mut response = retry(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed attempts. For your security, sign-in is paused for a while. Please try again later.",
+            )?;
+            if let Ok(value) = header::HeaderValue::from_str(&(minutes * 60).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
+        Err(e) => Err(AppError::Internal(e.into())),
+    }
+}
+
+pub async fn sign_out(session: TypedSession, form: CsrfForm<SignOutForm>) -> HttpResponse {
+    let _ = form;
+    session.end();
+    HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?reason=signed-out")).finish()
+}
+
+/// The client's address for throttling: the TCP peer, or the first
+/// `X-Forwarded-For` entry when the portal is told it sits behind a proxy.
+fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for {
+        if let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return first.trim().to_string();
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/cards?x=1")), "/cards?x=1");
+        for hostile in ["//evil.example", "https://evil.example", "/\\evil.example", "evil", "/a\r\nSet-Cookie: x"] {
+            assert_eq!(safe_next(Some(hostile)), "/cards", "{hostile:?}");
+        }
+        assert_eq!(safe_next(None), "/cards");
+    }
+}

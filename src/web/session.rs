@@ -1,0 +1,129 @@
+//! The typed session: what we keep in it, and the `SignedIn` extractor that
+//! enforces the idle and absolute timeouts on the server.
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::future::{Ready, ready};
+
+use super::AppState;
+use super::error::AppError;
+use crate::store::now_unix;
+
+const CARDHOLDER_ID: &str = crate::store::CARDHOLDER_SESSION_KEY;
+const SIGNED_IN_AT: &str = "signed_in_at";
+const LAST_SEEN_AT: &str = "last_seen_at";
+const CSRF_TOKEN: &str = "csrf_token";
+
+/// Typed access to the session state; no other code names session keys.
+pub struct TypedSession(Session);
+
+impl TypedSession {
+    pub fn new(session: Session) -> Self {
+        Self(session)
+    }
+
+    /// Sign-in: a new session key (no fixation), a new CSRF token, and the
+    /// cardholder's id with the times the timeouts are measured from.
+    pub fn begin(&self, cardholder_id: i64) -> Result<(), AppError> {
+        self.0.renew();
+        self.0.clear();
+        let now = now_unix();
+        self.insert(CARDHOLDER_ID, cardholder_id)?;
+        self.insert(SIGNED_IN_AT, now)?;
+        self.insert(LAST_SEEN_AT, now)?;
+        self.csrf_token()?;
+        Ok(())
+    }
+
+    /// Sign-out: the state is deleted from the store and the cookie removed.
+    pub fn end(&self) {
+        self.0.purge();
+    }
+
+    /// The CSRF token of this session, created on first use.
+    pub fn csrf_token(&self) -> Result<String, AppError> {
+        if let Some(token) = self.get::<String>(CSRF_TOKEN) {
+            return Ok(token);
+        }
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        self.insert(CSRF_TOKEN, &token)?;
+        Ok(token)
+    }
+
+    /// The token stored in the session, if any (never creates one).
+    pub fn existing_csrf_token(&self) -> Option<String> {
+        self.get(CSRF_TOKEN)
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        // A value that does not deserialize is treated as absent.
+        self.0.get(key).ok().flatten()
+    }
+
+    fn insert<T: serde::Serialize>(&self, key: &str, value: T) -> Result<(), AppError> {
+        self.0.insert(key, value).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))
+    }
+}
+
+impl FromRequest for TypedSession {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(req.get_session())))
+    }
+}
+
+/// A signed-in cardholder. Extracting it checks the session's idle and
+/// absolute timeouts; a missing or ended session redirects to sign-in and
+/// comes back to the page asked for.
+pub struct SignedIn {
+    pub cardholder_id: i64,
+    pub session: TypedSession,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(signed_in(req))
+    }
+}
+
+fn signed_in(req: &HttpRequest) -> Result<SignedIn, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    let session = TypedSession(req.get_session());
+    // Only GET pages are worth coming back to after signing in again.
+    let next = if req.method() == actix_web::http::Method::GET {
+        match req.query_string() {
+            "" => req.path().to_string(),
+            q => format!("{}?{q}", req.path()),
+        }
+    } else {
+        "/cards".to_string()
+    };
+    let Some(cardholder_id) = session.get::<i64>(CARDHOLDER_ID) else {
+        return Err(AppError::SignInRequired { next, expired: false });
+    };
+    let now = now_unix();
+    let signed_in_at = session.get::<i64>(SIGNED_IN_AT).unwrap_or(0);
+    let last_seen_at = session.get::<i64>(LAST_SEEN_AT).unwrap_or(0);
+    let limits = &state.settings.session;
+    let idle = now - last_seen_at > i64::try_from(limits.idle_timeout_secs).unwrap_or(i64::MAX);
+    let too_old = now - signed_in_at > i64::try_from(limits.absolute_timeout_secs).unwrap_or(i64::MAX);
+    if idle || too_old {
+        tracing::info!(cardholder_id, idle, too_old, "session timed out");
+        session.end();
+        return Err(AppError::SignInRequired { next, expired: true });
+    }
+    session.insert(LAST_SEEN_AT, now)?;
+    Ok(SignedIn { cardholder_id, session })
+}

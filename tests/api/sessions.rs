@@ -1,0 +1,51 @@
+use std::time::Duration;
+
+use crate::helpers::{Engine, location, spawn_app_with};
+use crate::on_both_engines;
+
+on_both_engines!(idle_session_is_ended_on_the_server);
+
+async fn idle_session_is_ended_on_the_server(engine: Engine) {
+    let app = spawn_app_with(engine, |s| s.session.idle_timeout_secs = 1).await;
+    app.sign_in_as_alice().await;
+    assert_eq!(app.get("/cards").await.status().as_u16(), 200);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let response = app.get("/cards").await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(location(&response), "/login?reason=expired&next=/cards");
+    // And it stays ended: the next request is not signed in either.
+    assert_eq!(app.get("/cards").await.status().as_u16(), 303);
+    let (_, html) = app.get_html("/login?reason=expired&next=/cards").await;
+    assert!(html.contains("signed out after a period of inactivity"));
+}
+
+#[tokio::test]
+async fn activity_keeps_the_session_until_the_absolute_limit() {
+    let app = spawn_app_with(Engine::Sqlite, |s| {
+        s.session.idle_timeout_secs = 2;
+        s.session.absolute_timeout_secs = 3;
+    })
+    .await;
+    app.sign_in_as_alice().await;
+    // Active every second: idle never reached…
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(app.get("/cards").await.status().as_u16(), 200);
+    }
+    // …but the absolute limit still ends the session.
+    tokio::time::sleep(Duration::from_millis(1900)).await;
+    let response = app.get("/cards").await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert!(location(&response).starts_with("/login?reason=expired"));
+}
+
+#[tokio::test]
+async fn sessions_can_be_ended_for_a_cardholder_everywhere() {
+    let app = spawn_app_with(Engine::Sqlite, |_| {}).await;
+    app.sign_in_as_alice().await;
+    assert_eq!(app.get("/cards").await.status().as_u16(), 200);
+    let alice_id = app.store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
+    assert_eq!(app.store.live_sessions_of(alice_id).await.unwrap(), 1);
+    assert_eq!(app.store.end_sessions_of(alice_id).await.unwrap(), 1);
+    assert_eq!(app.get("/cards").await.status().as_u16(), 303);
+}
