@@ -460,6 +460,69 @@ mod tests {
         assert!(matches!(enc.encrypt_request(&mut wrong), Err(EncryptionError::MissingNode(_))));
     }
 
+    /// Runs `scripts/golden/fle.py` (Mastercard's official `mastercard-client-encryption`).
+    /// Deliberately fails, never skips, when python3 or the package is missing: the test
+    /// script installs them (`python3 -m pip install -r scripts/golden/requirements.txt`).
+    fn official_library(args: &[&str], input: &Value) -> Value {
+        use std::io::Write as _;
+        use std::process::{Command, Stdio};
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/golden/fle.py");
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .args(args)
+            .current_dir(fixture(""))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 is required: python3 -m pip install -r scripts/golden/requirements.txt");
+        child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "fle.py {args:?} failed (pip install -r scripts/golden/requirements.txt?): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("fle.py printed JSON")
+    }
+
+    #[test]
+    fn official_library_encrypts_and_we_decrypt() {
+        for (digest, fingerprint, cert_file) in [
+            ("SHA-512", "certificate", "test-only-encryption-cert.pem"),
+            ("SHA-256", "public_key", "test-only-encryption-cert.der"),
+            ("SHA512", "certificate", "test-only-encryption-cert.der"),
+        ] {
+            let original = request();
+            let encrypted = official_library(&["encrypt", "--cert", cert_file, "--digest", digest, "--fingerprint", fingerprint], &original);
+            let node = &encrypted["pushFundingAccounts"]["encryptedPayload"];
+            assert!(node["encryptedData"].is_string(), "{encrypted}");
+            // Our fingerprint computation agrees with the library's.
+            let expected = if fingerprint == "certificate" { cert().certificate_fingerprint.unwrap() } else { cert().public_key_fingerprint };
+            assert_eq!(node["publicKeyFingerprint"], expected.as_str());
+            let mut ours = encrypted.clone();
+            decrypt_request(&mut ours, &private()).unwrap();
+            assert_eq!(ours, original, "digest {digest}");
+        }
+    }
+
+    #[test]
+    fn we_encrypt_and_official_library_decrypts() {
+        for (digest, bits, fp) in [
+            (OaepDigest::Sha512, 128, FingerprintMode::Certificate),
+            (OaepDigest::Sha256, 128, FingerprintMode::PublicKey),
+            (OaepDigest::Sha512, 256, FingerprintMode::Certificate),
+        ] {
+            let options = EncryptionOptions { oaep_digest: digest, cipher: CipherMode::Cbc, fingerprint: fp, aes_key_bits: bits };
+            let original = request();
+            let mut encrypted = original.clone();
+            Encryptor::new(&cert(), options).unwrap().encrypt_request(&mut encrypted).unwrap();
+            let py_digest = if digest == OaepDigest::Sha512 { "SHA-512" } else { "SHA-256" };
+            let decrypted = official_library(&["decrypt", "--key", "test-only-encryption-key.pem", "--digest", py_digest], &encrypted);
+            assert_eq!(decrypted, original, "{options:?}");
+        }
+    }
+
     #[test]
     fn bare_public_key_cannot_give_a_certificate_fingerprint() {
         let bare = keys::EncryptionKey::from_public_key(cert().public_key).unwrap();
