@@ -1,0 +1,2 @@
+mod mdes_client;
+mod mdes_helpers;
