@@ -18,8 +18,8 @@ use serde::de::DeserializeOwned;
 use super::encryption::{EncryptionError, Encryptor};
 use super::keys::{self, KeyError};
 use super::model::{
-    AssetResponse, ErrorWrapper, GatewayErrorResponse, GetEligibleTokenRequestorsResponse, MdesError,
-    PushMultipleAccountsResponse,
+    AssetResponse, ErrorWrapper, GatewayErrorResponse, GetEligibleTokenRequestorsResponse,
+    MdesError, PushMultipleAccountsResponse,
 };
 use super::oauth::{OAuthError, Signer};
 use super::request::{self, PushBuildError, PushRequest};
@@ -44,10 +44,17 @@ pub enum MdesClientError {
     Gateway { status: u16, errors: Vec<MdesError> },
     /// Token Connect refused or failed the call: an ErrorWrapper (non-200) or `errors[]` on 200.
     #[error("MDES answered HTTP {status} with errors: {}", summary(errors))]
-    Mdes { status: u16, response_id: Option<String>, errors: Vec<MdesError> },
+    Mdes {
+        status: u16,
+        response_id: Option<String>,
+        errors: Vec<MdesError>,
+    },
     /// A push where no account got a receipt; each account's errors are listed.
     #[error("no account was pushed: {}", account_summary(failures))]
-    AllAccountsFailed { response_id: Option<String>, failures: Vec<AccountFailure> },
+    AllAccountsFailed {
+        response_id: Option<String>,
+        failures: Vec<AccountFailure>,
+    },
     /// Non-2xx without a recognisable error body (5xx, proxy error page, ...).
     #[error("MDES answered HTTP {status} ({detail})")]
     Http { status: u16, detail: &'static str },
@@ -64,7 +71,11 @@ pub enum MdesClientError {
 
 fn summary(errors: &[MdesError]) -> String {
     let codes: Vec<&str> = errors.iter().map(|e| e.reason_code.as_str()).collect();
-    if codes.is_empty() { "no details".into() } else { codes.join(", ") }
+    if codes.is_empty() {
+        "no details".into()
+    } else {
+        codes.join(", ")
+    }
 }
 
 fn account_summary(failures: &[AccountFailure]) -> String {
@@ -82,9 +93,11 @@ impl MdesClientError {
             MdesClientError::Gateway { errors, .. } | MdesClientError::Mdes { errors, .. } => {
                 errors.first().map(|e| e.reason_code.as_str())
             }
-            MdesClientError::AllAccountsFailed { failures, .. } => {
-                failures.iter().flat_map(|f| f.errors.first()).map(|e| e.reason_code.as_str()).next()
-            }
+            MdesClientError::AllAccountsFailed { failures, .. } => failures
+                .iter()
+                .flat_map(|f| f.errors.first())
+                .map(|e| e.reason_code.as_str())
+                .next(),
             MdesClientError::InvalidRequest(f) => Some(f.reason_code.as_str()),
             _ => None,
         }
@@ -93,14 +106,24 @@ impl MdesClientError {
     /// Whether trying again later may work: MDES's own `recoverable` flag when it sent one
     /// (all errors must say so), true for timeouts, connection failures and 5xx.
     pub fn recoverable(&self) -> bool {
-        let all = |errors: &[MdesError]| !errors.is_empty() && errors.iter().all(|e| e.recoverable == Some(true));
+        let all = |errors: &[MdesError]| {
+            !errors.is_empty() && errors.iter().all(|e| e.recoverable == Some(true))
+        };
         match self {
-            MdesClientError::Gateway { errors, .. } | MdesClientError::Mdes { errors, .. } => all(errors),
-            MdesClientError::AllAccountsFailed { failures, .. } => failures.iter().all(|f| all(&f.errors)),
+            MdesClientError::Gateway { errors, .. } | MdesClientError::Mdes { errors, .. } => {
+                all(errors)
+            }
+            MdesClientError::AllAccountsFailed { failures, .. } => {
+                failures.iter().all(|f| all(&f.errors))
+            }
             MdesClientError::Http { status, .. } => *status >= 500 || *status == 429,
-            MdesClientError::Timeout | MdesClientError::Connect | MdesClientError::Transport(_) => true,
+            MdesClientError::Timeout | MdesClientError::Connect | MdesClientError::Transport(_) => {
+                true
+            }
             MdesClientError::InvalidResponse { .. } => true,
-            MdesClientError::InvalidRequest(_) | MdesClientError::Encryption(_) | MdesClientError::Signing(_) => false,
+            MdesClientError::InvalidRequest(_)
+            | MdesClientError::Encryption(_)
+            | MdesClientError::Signing(_) => false,
         }
     }
 }
@@ -135,7 +158,11 @@ impl PushOutcome {
         self.response
             .push_account_receipts
             .iter()
-            .filter_map(|r| r.push_account_receipt.as_deref().map(|rc| (r.push_account_id.as_str(), rc)))
+            .filter_map(|r| {
+                r.push_account_receipt
+                    .as_deref()
+                    .map(|rc| (r.push_account_id.as_str(), rc))
+            })
             .collect()
     }
 }
@@ -161,7 +188,9 @@ pub struct MdesClient {
 
 impl std::fmt::Debug for MdesClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MdesClient").field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("MdesClient")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -180,25 +209,43 @@ impl MdesClient {
     pub fn from_settings(settings: &MdesSettings) -> Result<Self, MdesSetupError> {
         use secrecy::ExposeSecret as _;
         if settings.consumer_key.trim().is_empty() {
-            return Err(MdesSetupError::Config("mdes.consumer_key: setting is empty".into()));
+            return Err(MdesSetupError::Config(
+                "mdes.consumer_key: setting is empty".into(),
+            ));
         }
         let key = keys::load_signing_key(
             "mdes.signing_key_path",
             &settings.signing_key_path,
-            settings.signing_key_password.as_ref().map(|p| p.expose_secret()),
+            settings
+                .signing_key_password
+                .as_ref()
+                .map(|p| p.expose_secret()),
             settings.signing_key_alias.as_deref(),
         )?;
-        let cert = keys::load_encryption_key("mdes.encryption_certificate_path", &settings.encryption_certificate_path)?;
+        let cert = keys::load_encryption_key(
+            "mdes.encryption_certificate_path",
+            &settings.encryption_certificate_path,
+        )?;
         let encryptor = Encryptor::new(&cert, settings.encryption_options())
             .map_err(|e| MdesSetupError::Config(format!("mdes.encryption: {e}")))?;
-        Self::new(settings, Signer::new(settings.consumer_key.clone(), key), encryptor)
+        Self::new(
+            settings,
+            Signer::new(settings.consumer_key.clone(), key),
+            encryptor,
+        )
     }
 
     /// With already-loaded keys (tests, or the sandbox's generated demo keys).
-    pub fn new(settings: &MdesSettings, signer: Signer, encryptor: Encryptor) -> Result<Self, MdesSetupError> {
+    pub fn new(
+        settings: &MdesSettings,
+        signer: Signer,
+        encryptor: Encryptor,
+    ) -> Result<Self, MdesSetupError> {
         let base_url = settings.base_url.trim_end_matches('/').to_owned();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            return Err(MdesSetupError::Config(format!("mdes.base_url: not an http(s) URL: {base_url:?}")));
+            return Err(MdesSetupError::Config(format!(
+                "mdes.base_url: not an http(s) URL: {base_url:?}"
+            )));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
@@ -227,11 +274,22 @@ impl MdesClient {
         let req = request::eligibility_request(request_id.clone(), account_ranges)?;
         let body = serde_json::to_vec(&req).map_err(|_| EncryptionError::NotJson)?;
         let (status, bytes, _) = self
-            .send("getEligibleTokenRequestors", Method::POST, "/connect/1/0/getEligibleTokenRequestors", Some(body), &request_id, RetryPolicy::Idempotent)
+            .send(
+                "getEligibleTokenRequestors",
+                Method::POST,
+                "/connect/1/0/getEligibleTokenRequestors",
+                Some(body),
+                &request_id,
+                RetryPolicy::Idempotent,
+            )
             .await?;
         let resp: GetEligibleTokenRequestorsResponse = interpret(status, &bytes)?;
         if !resp.errors.is_empty() {
-            return Err(MdesClientError::Mdes { status: status.as_u16(), response_id: resp.response_id, errors: resp.errors });
+            return Err(MdesClientError::Mdes {
+                status: status.as_u16(),
+                response_id: resp.response_id,
+                errors: resp.errors,
+            });
         }
         Ok(resp)
     }
@@ -242,53 +300,103 @@ impl MdesClient {
     pub async fn get_asset(&self, asset_id: &str) -> Result<AssetResponse, MdesClientError> {
         let ok = !asset_id.is_empty()
             && asset_id.len() <= 64
-            && asset_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+            && asset_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
             && asset_id != "."
             && asset_id != "..";
         if !ok {
-            return Err(FieldError::new(super::validate::ReasonCode::InvalidFieldFormat, "assetId", "1 to 64 URL-safe characters").into());
+            return Err(FieldError::new(
+                super::validate::ReasonCode::InvalidFieldFormat,
+                "assetId",
+                "1 to 64 URL-safe characters",
+            )
+            .into());
         }
         let request_id = request::new_request_id();
         let path = format!("/issuer-assets/1/0/asset/tokenrequestor/{asset_id}");
-        let (status, bytes, _) = self.send("getAsset", Method::GET, &path, None, &request_id, RetryPolicy::Idempotent).await?;
+        let (status, bytes, _) = self
+            .send(
+                "getAsset",
+                Method::GET,
+                &path,
+                None,
+                &request_id,
+                RetryPolicy::Idempotent,
+            )
+            .await?;
         let resp: AssetResponse = interpret(status, &bytes)?;
         Ok(resp)
     }
 
     /// `POST /connect/1/0/pushMultipleAccounts`: validates, encrypts, signs, sends once (see the
     /// module docs for the single safe retry). `Ok` when at least one account got a receipt.
-    pub async fn push_multiple_accounts(&self, push: &PushRequest) -> Result<PushOutcome, MdesClientError> {
+    pub async fn push_multiple_accounts(
+        &self,
+        push: &PushRequest,
+    ) -> Result<PushOutcome, MdesClientError> {
         let request_id = request::new_request_id();
-        let wire = push.to_wire(request_id.clone(), &self.encryptor).map_err(|e| match e {
-            PushBuildError::Invalid(f) => MdesClientError::InvalidRequest(f),
-            PushBuildError::Encryption(e) => MdesClientError::Encryption(e),
-        })?;
+        let wire = push
+            .to_wire(request_id.clone(), &self.encryptor)
+            .map_err(|e| match e {
+                PushBuildError::Invalid(f) => MdesClientError::InvalidRequest(f),
+                PushBuildError::Encryption(e) => MdesClientError::Encryption(e),
+            })?;
         // Encrypt first, then hash exactly these bytes (SPEC §3): they are reused on a retry.
         let body = serde_json::to_vec(&wire).map_err(|_| EncryptionError::NotJson)?;
         let (status, bytes, attempts) = self
-            .send("pushMultipleAccounts", Method::POST, "/connect/1/0/pushMultipleAccounts", Some(body), &request_id, RetryPolicy::ConnectOnly)
+            .send(
+                "pushMultipleAccounts",
+                Method::POST,
+                "/connect/1/0/pushMultipleAccounts",
+                Some(body),
+                &request_id,
+                RetryPolicy::ConnectOnly,
+            )
             .await?;
         let response: PushMultipleAccountsResponse = interpret(status, &bytes)?;
         let failures: Vec<AccountFailure> = response
             .push_account_receipts
             .iter()
             .filter(|r| r.push_account_receipt.is_none() || !r.errors.is_empty())
-            .map(|r| AccountFailure { push_account_id: r.push_account_id.clone(), errors: r.errors.clone() })
+            .map(|r| AccountFailure {
+                push_account_id: r.push_account_id.clone(),
+                errors: r.errors.clone(),
+            })
             .collect();
-        let issued = response.push_account_receipts.iter().any(|r| r.push_account_receipt.is_some());
+        let issued = response
+            .push_account_receipts
+            .iter()
+            .any(|r| r.push_account_receipt.is_some());
         if !issued {
             if !response.errors.is_empty() || failures.is_empty() {
                 let errors = if response.errors.is_empty() {
-                    vec![MdesError { reason_code: "NO_RECEIPT".into(), description: Some("MDES issued no receipt".into()), ..Default::default() }]
+                    vec![MdesError {
+                        reason_code: "NO_RECEIPT".into(),
+                        description: Some("MDES issued no receipt".into()),
+                        ..Default::default()
+                    }]
                 } else {
                     response.errors
                 };
-                return Err(MdesClientError::Mdes { status: status.as_u16(), response_id: response.response_id, errors });
+                return Err(MdesClientError::Mdes {
+                    status: status.as_u16(),
+                    response_id: response.response_id,
+                    errors,
+                });
             }
-            return Err(MdesClientError::AllAccountsFailed { response_id: response.response_id, failures });
+            return Err(MdesClientError::AllAccountsFailed {
+                response_id: response.response_id,
+                failures,
+            });
         }
         tracing::info!(request_id = %request_id, receipts = response.push_account_receipts.len() - failures.len(), failed = failures.len(), "MDES push answered");
-        Ok(PushOutcome { request_id, attempts, response, failures })
+        Ok(PushOutcome {
+            request_id,
+            attempts,
+            response,
+            failures,
+        })
     }
 
     /// Signs and sends, retrying per `policy`. Returns status, body and attempts made.
@@ -311,14 +419,23 @@ impl MdesClient {
         loop {
             attempt += 1;
             let started = Instant::now();
-            let auth = self.signer.authorization_header(method.as_str(), &url, body.as_deref().unwrap_or_default())?;
+            let auth = self.signer.authorization_header(
+                method.as_str(),
+                &url,
+                body.as_deref().unwrap_or_default(),
+            )?;
             let mut rb = self
                 .http
                 .request(method.clone(), &url)
                 .header(reqwest::header::AUTHORIZATION, auth)
                 .header(reqwest::header::ACCEPT, "application/json");
             if let Some(b) = &body {
-                rb = rb.header(reqwest::header::CONTENT_TYPE, "application/json; charset=UTF-8").body(b.clone());
+                rb = rb
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/json; charset=UTF-8",
+                    )
+                    .body(b.clone());
             }
             let outcome = match rb.send().await {
                 Ok(resp) => {
@@ -335,12 +452,18 @@ impl MdesClient {
                 && match (&outcome, policy) {
                     (Err(MdesClientError::Connect), _) => true,
                     (Err(_), RetryPolicy::Idempotent) => true,
-                    (Ok((status, _)), RetryPolicy::Idempotent) => status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS,
+                    (Ok((status, _)), RetryPolicy::Idempotent) => {
+                        status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
+                    }
                     _ => false,
                 };
             match &outcome {
-                Ok((status, _)) => tracing::info!(%request_id, operation, attempt, status = status.as_u16(), elapsed_ms, "MDES call"),
-                Err(e) => tracing::warn!(%request_id, operation, attempt, elapsed_ms, error = %e, will_retry = retry, "MDES call failed"),
+                Ok((status, _)) => {
+                    tracing::info!(%request_id, operation, attempt, status = status.as_u16(), elapsed_ms, "MDES call")
+                }
+                Err(e) => {
+                    tracing::warn!(%request_id, operation, attempt, elapsed_ms, error = %e, will_retry = retry, "MDES call failed")
+                }
             }
             if !retry {
                 return outcome.map(|(s, b)| (s, b, attempt));
@@ -369,14 +492,22 @@ async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, MdesClient
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 if out.len() + chunk.len() > MAX_BODY {
-                    return Err(MdesClientError::InvalidResponse { status, detail: "body too large".into() });
+                    return Err(MdesClientError::InvalidResponse {
+                        status,
+                        detail: "body too large".into(),
+                    });
                 }
                 out.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(out),
             Err(e) if e.is_timeout() => return Err(MdesClientError::Timeout),
             // The body broke off mid-way: treat like truncated JSON.
-            Err(_) => return Err(MdesClientError::InvalidResponse { status, detail: "connection closed while reading the body".into() }),
+            Err(_) => {
+                return Err(MdesClientError::InvalidResponse {
+                    status,
+                    detail: "connection closed while reading the body".into(),
+                });
+            }
         }
     }
 }
@@ -393,18 +524,28 @@ fn interpret<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T,
             } else {
                 format!("invalid JSON: {}", e.classify_name())
             };
-            MdesClientError::InvalidResponse { status: code, detail }
+            MdesClientError::InvalidResponse {
+                status: code,
+                detail,
+            }
         });
     }
     if let Ok(gw) = serde_json::from_slice::<GatewayErrorResponse>(bytes)
         && !gw.errors.error.is_empty()
     {
-        return Err(MdesClientError::Gateway { status: code, errors: gw.errors.error.iter().map(MdesError::from).collect() });
+        return Err(MdesClientError::Gateway {
+            status: code,
+            errors: gw.errors.error.iter().map(MdesError::from).collect(),
+        });
     }
     if let Ok(w) = serde_json::from_slice::<ErrorWrapper>(bytes)
         && !w.errors.is_empty()
     {
-        return Err(MdesClientError::Mdes { status: code, response_id: w.response_id, errors: w.errors });
+        return Err(MdesClientError::Mdes {
+            status: code,
+            response_id: w.response_id,
+            errors: w.errors,
+        });
     }
     let detail = if looks_like_html(bytes) {
         "HTML error page"
@@ -413,7 +554,10 @@ fn interpret<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T,
     } else {
         "no error details"
     };
-    Err(MdesClientError::Http { status: code, detail })
+    Err(MdesClientError::Http {
+        status: code,
+        detail,
+    })
 }
 
 fn looks_like_html(bytes: &[u8]) -> bool {
@@ -446,18 +590,33 @@ mod tests {
     fn interpret_maps_each_shape() {
         let ok: Result<AssetResponse, _> = interpret(StatusCode::OK, br#"{"mediaContents":[]}"#);
         assert!(ok.is_ok());
-        let e = interpret::<AssetResponse>(StatusCode::OK, b"<html><body>oops</body></html>").unwrap_err();
-        assert!(matches!(&e, MdesClientError::InvalidResponse { detail, .. } if detail.contains("HTML")), "{e}");
-        let e = interpret::<AssetResponse>(StatusCode::OK, br#"{"mediaContents":[{"type":"#).unwrap_err();
-        assert!(matches!(&e, MdesClientError::InvalidResponse { detail, .. } if detail.contains("truncated")), "{e}");
+        let e = interpret::<AssetResponse>(StatusCode::OK, b"<html><body>oops</body></html>")
+            .unwrap_err();
+        assert!(
+            matches!(&e, MdesClientError::InvalidResponse { detail, .. } if detail.contains("HTML")),
+            "{e}"
+        );
+        let e = interpret::<AssetResponse>(StatusCode::OK, br#"{"mediaContents":[{"type":"#)
+            .unwrap_err();
+        assert!(
+            matches!(&e, MdesClientError::InvalidResponse { detail, .. } if detail.contains("truncated")),
+            "{e}"
+        );
         let e = interpret::<AssetResponse>(StatusCode::UNAUTHORIZED, br#"{"Errors":{"Error":[{"Source":"Gateway","ReasonCode":"AUTHENTICATION_FAILED","Recoverable":false}]}}"#).unwrap_err();
         assert_eq!(e.reason_code(), Some("AUTHENTICATION_FAILED"));
         assert!(!e.recoverable());
         let e = interpret::<AssetResponse>(StatusCode::BAD_REQUEST, br#"{"responseId":"r","errors":[{"source":"INPUT","reasonCode":"INVALID_FIELD_LENGTH","recoverable":true}]}"#).unwrap_err();
         assert!(matches!(e, MdesClientError::Mdes { status: 400, .. }));
         assert!(e.recoverable());
-        let e = interpret::<AssetResponse>(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>").unwrap_err();
-        assert!(matches!(e, MdesClientError::Http { status: 502, detail: "HTML error page" }));
+        let e = interpret::<AssetResponse>(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>")
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            MdesClientError::Http {
+                status: 502,
+                detail: "HTML error page"
+            }
+        ));
         assert!(e.recoverable());
     }
 }

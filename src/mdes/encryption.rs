@@ -160,7 +160,10 @@ fn random_bytes(n: usize) -> Vec<u8> {
 impl Encryptor {
     pub fn new(key: &EncryptionKey, options: EncryptionOptions) -> Result<Self, EncryptionError> {
         if !matches!(options.aes_key_bits, 128 | 256) {
-            return Err(EncryptionError::Config(format!("AES key size must be 128 or 256, not {}", options.aes_key_bits)));
+            return Err(EncryptionError::Config(format!(
+                "AES key size must be 128 or 256, not {}",
+                options.aes_key_bits
+            )));
         }
         let fingerprint = match options.fingerprint {
             FingerprintMode::PublicKey => key.public_key_fingerprint.clone(),
@@ -168,7 +171,11 @@ impl Encryptor {
                 EncryptionError::Config("fingerprint mode \"certificate\" needs a certificate, not a bare public key".into())
             })?,
         };
-        Ok(Encryptor { public_key: key.public_key.clone(), fingerprint, options })
+        Ok(Encryptor {
+            public_key: key.public_key.clone(),
+            fingerprint,
+            options,
+        })
     }
 
     pub fn fingerprint(&self) -> &str {
@@ -223,7 +230,9 @@ impl Encryptor {
     /// a request by its ciphertext and adds the sibling fields.
     pub fn encrypt_request(&self, request: &mut Value) -> Result<(), EncryptionError> {
         let node = payload_node(request)?;
-        let plain = node.get("encryptedData").ok_or(EncryptionError::MissingNode("encryptedData"))?;
+        let plain = node
+            .get("encryptedData")
+            .ok_or(EncryptionError::MissingNode("encryptedData"))?;
         let encrypted = self.encrypt_value(plain)?;
         let encrypted = serde_json::to_value(encrypted).map_err(|_| EncryptionError::NotJson)?;
         if let (Value::Object(target), Value::Object(fields)) = (node, encrypted) {
@@ -237,9 +246,13 @@ fn payload_node(request: &mut Value) -> Result<&mut Value, EncryptionError> {
     let node = request
         .get_mut(PAYLOAD_PATH[0])
         .and_then(|v| v.get_mut(PAYLOAD_PATH[1]))
-        .ok_or(EncryptionError::MissingNode("pushFundingAccounts.encryptedPayload"))?;
+        .ok_or(EncryptionError::MissingNode(
+            "pushFundingAccounts.encryptedPayload",
+        ))?;
     if !node.is_object() {
-        return Err(EncryptionError::MissingNode("pushFundingAccounts.encryptedPayload"));
+        return Err(EncryptionError::MissingNode(
+            "pushFundingAccounts.encryptedPayload",
+        ));
     }
     Ok(node)
 }
@@ -247,8 +260,12 @@ fn payload_node(request: &mut Value) -> Result<&mut Value, EncryptionError> {
 fn cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, EncryptionError> {
     let bad = |_| EncryptionError::BadLength("key");
     Ok(match key.len() {
-        16 => cbc::Encryptor::<aes::Aes128>::new_from_slices(key, iv).map_err(bad)?.encrypt_padded_vec::<Pkcs7>(plaintext),
-        32 => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv).map_err(bad)?.encrypt_padded_vec::<Pkcs7>(plaintext),
+        16 => cbc::Encryptor::<aes::Aes128>::new_from_slices(key, iv)
+            .map_err(bad)?
+            .encrypt_padded_vec::<Pkcs7>(plaintext),
+        32 => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv)
+            .map_err(bad)?
+            .encrypt_padded_vec::<Pkcs7>(plaintext),
         _ => return Err(EncryptionError::BadLength("encryptedKey")),
     })
 }
@@ -256,8 +273,12 @@ fn cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Encry
 fn cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, EncryptionError> {
     let bad = |_| EncryptionError::BadLength("iv");
     match key.len() {
-        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv).map_err(bad)?.decrypt_padded_vec::<Pkcs7>(ciphertext),
-        32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv).map_err(bad)?.decrypt_padded_vec::<Pkcs7>(ciphertext),
+        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
+            .map_err(bad)?
+            .decrypt_padded_vec::<Pkcs7>(ciphertext),
+        32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
+            .map_err(bad)?
+            .decrypt_padded_vec::<Pkcs7>(ciphertext),
         // 192-bit keys are legal AES but not something Mastercard sends.
         _ => return Err(EncryptionError::BadLength("encryptedKey")),
     }
@@ -265,21 +286,39 @@ fn cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Encr
 }
 
 /// AES-GCM seal (`ct || tag`) or open (`input` = `ct || tag`).
-fn gcm(key: &[u8], iv: &[u8], aad: &[u8], input: &[u8], seal: bool) -> Result<Vec<u8>, EncryptionError> {
+fn gcm(
+    key: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    input: &[u8],
+    seal: bool,
+) -> Result<Vec<u8>, EncryptionError> {
     if iv.len() != 12 {
         return Err(EncryptionError::BadLength("iv"));
     }
     let payload = Payload { msg: input, aad };
     let result = match key.len() {
         16 => {
-            let c = aes_gcm::Aes128Gcm::new_from_slice(key).map_err(|_| EncryptionError::BadLength("encryptedKey"))?;
-            let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes128Gcm>::try_from(iv).map_err(|_| EncryptionError::BadLength("iv"))?;
-            if seal { c.encrypt(&nonce, payload) } else { c.decrypt(&nonce, payload) }
+            let c = aes_gcm::Aes128Gcm::new_from_slice(key)
+                .map_err(|_| EncryptionError::BadLength("encryptedKey"))?;
+            let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes128Gcm>::try_from(iv)
+                .map_err(|_| EncryptionError::BadLength("iv"))?;
+            if seal {
+                c.encrypt(&nonce, payload)
+            } else {
+                c.decrypt(&nonce, payload)
+            }
         }
         32 => {
-            let c = aes_gcm::Aes256Gcm::new_from_slice(key).map_err(|_| EncryptionError::BadLength("encryptedKey"))?;
-            let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes256Gcm>::try_from(iv).map_err(|_| EncryptionError::BadLength("iv"))?;
-            if seal { c.encrypt(&nonce, payload) } else { c.decrypt(&nonce, payload) }
+            let c = aes_gcm::Aes256Gcm::new_from_slice(key)
+                .map_err(|_| EncryptionError::BadLength("encryptedKey"))?;
+            let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes256Gcm>::try_from(iv)
+                .map_err(|_| EncryptionError::BadLength("iv"))?;
+            if seal {
+                c.encrypt(&nonce, payload)
+            } else {
+                c.decrypt(&nonce, payload)
+            }
         }
         _ => return Err(EncryptionError::BadLength("encryptedKey")),
     };
@@ -293,15 +332,23 @@ fn unhex(field: &'static str, s: &str) -> Result<Vec<u8>, EncryptionError> {
 
 /// Decrypts an encrypted payload with the private key (the sandbox's side). Returns the
 /// plaintext bytes (UTF-8 JSON). Never panics on hostile input.
-pub fn decrypt_payload(payload: &EncryptedPayload, key: &PrivateKey) -> Result<Vec<u8>, EncryptionError> {
+pub fn decrypt_payload(
+    payload: &EncryptedPayload,
+    key: &PrivateKey,
+) -> Result<Vec<u8>, EncryptionError> {
     let wrapped = unhex("encryptedKey", &payload.encrypted_key)?;
     let digest = match payload.oaep_hashing_algorithm.as_deref() {
-        Some(d) => OaepDigest::parse(d)
-            .ok_or_else(|| EncryptionError::Unsupported { field: "oaepHashingAlgorithm", value: d.to_owned() })?,
+        Some(d) => OaepDigest::parse(d).ok_or_else(|| EncryptionError::Unsupported {
+            field: "oaepHashingAlgorithm",
+            value: d.to_owned(),
+        })?,
         // Without it the spec says RSA PKCS#1 v1.5 key transport; we refuse it on purpose
         // (padding-oracle prone, and nothing we build sends it).
         None => {
-            return Err(EncryptionError::Unsupported { field: "oaepHashingAlgorithm", value: "(absent: PKCS#1 v1.5)".into() });
+            return Err(EncryptionError::Unsupported {
+                field: "oaepHashingAlgorithm",
+                value: "(absent: PKCS#1 v1.5)".into(),
+            });
         }
     };
     let aes_key = match digest {
@@ -324,8 +371,20 @@ pub fn decrypt_payload(payload: &EncryptedPayload, key: &PrivateKey) -> Result<V
             cbc_decrypt(&aes_key, &iv, &data)
         }
         "GCM" => {
-            let iv = unhex("iv", payload.iv.as_deref().ok_or(EncryptionError::BadLength("iv"))?)?;
-            let tag = unhex("tag", payload.tag.as_deref().ok_or(EncryptionError::BadLength("tag"))?)?;
+            let iv = unhex(
+                "iv",
+                payload
+                    .iv
+                    .as_deref()
+                    .ok_or(EncryptionError::BadLength("iv"))?,
+            )?;
+            let tag = unhex(
+                "tag",
+                payload
+                    .tag
+                    .as_deref()
+                    .ok_or(EncryptionError::BadLength("tag"))?,
+            )?;
             let aad = match payload.aad.as_deref() {
                 Some(a) => unhex("aad", a)?,
                 None => Vec::new(),
@@ -337,15 +396,18 @@ pub fn decrypt_payload(payload: &EncryptedPayload, key: &PrivateKey) -> Result<V
             sealed.extend_from_slice(&tag);
             gcm(&aes_key, &iv, &aad, &sealed, false)
         }
-        other => Err(EncryptionError::Unsupported { field: "algorithmCipherMode", value: other.to_owned() }),
+        other => Err(EncryptionError::Unsupported {
+            field: "algorithmCipherMode",
+            value: other.to_owned(),
+        }),
     }
 }
 
 /// Decrypts a request in place: `encryptedPayload` becomes `{"encryptedData": <plaintext JSON>}`.
 pub fn decrypt_request(request: &mut Value, key: &PrivateKey) -> Result<(), EncryptionError> {
     let node = payload_node(request)?;
-    let payload: EncryptedPayload =
-        serde_json::from_value(node.clone()).map_err(|_| EncryptionError::MissingNode("encryptedPayload fields"))?;
+    let payload: EncryptedPayload = serde_json::from_value(node.clone())
+        .map_err(|_| EncryptionError::MissingNode("encryptedPayload fields"))?;
     let plain = decrypt_payload(&payload, key)?;
     let plain: Value = serde_json::from_slice(&plain).map_err(|_| EncryptionError::NotJson)?;
     *node = serde_json::json!({ "encryptedData": plain });
@@ -359,7 +421,9 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mdes")
+            .join(name)
     }
     fn cert() -> keys::EncryptionKey {
         keys::load_encryption_key("c", &fixture("test-only-encryption-cert.pem")).unwrap()
@@ -383,12 +447,37 @@ mod tests {
     #[test]
     fn round_trip_every_mode() {
         for (cipher, digest, bits, fp) in [
-            (CipherMode::Cbc, OaepDigest::Sha512, 128, FingerprintMode::Certificate),
-            (CipherMode::Cbc, OaepDigest::Sha256, 256, FingerprintMode::PublicKey),
-            (CipherMode::Gcm, OaepDigest::Sha512, 128, FingerprintMode::Certificate),
-            (CipherMode::Gcm, OaepDigest::Sha256, 256, FingerprintMode::Certificate),
+            (
+                CipherMode::Cbc,
+                OaepDigest::Sha512,
+                128,
+                FingerprintMode::Certificate,
+            ),
+            (
+                CipherMode::Cbc,
+                OaepDigest::Sha256,
+                256,
+                FingerprintMode::PublicKey,
+            ),
+            (
+                CipherMode::Gcm,
+                OaepDigest::Sha512,
+                128,
+                FingerprintMode::Certificate,
+            ),
+            (
+                CipherMode::Gcm,
+                OaepDigest::Sha256,
+                256,
+                FingerprintMode::Certificate,
+            ),
         ] {
-            let options = EncryptionOptions { oaep_digest: digest, cipher, fingerprint: fp, aes_key_bits: bits };
+            let options = EncryptionOptions {
+                oaep_digest: digest,
+                cipher,
+                fingerprint: fp,
+                aes_key_bits: bits,
+            };
             let enc = Encryptor::new(&cert(), options).unwrap();
             let mut req = request();
             let original = req.clone();
@@ -425,39 +514,69 @@ mod tests {
 
         let mut p = good.clone();
         p.encrypted_key = "zz".into();
-        assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::BadHex("encryptedKey")));
+        assert_eq!(
+            decrypt_payload(&p, &key),
+            Err(EncryptionError::BadHex("encryptedKey"))
+        );
         let mut p = good.clone();
         p.encrypted_key = "00".repeat(256);
         assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::KeyUnwrap));
         let mut p = good.clone();
         p.oaep_hashing_algorithm = Some("SHA256".into());
         assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::KeyUnwrap));
-        let wrong_key = keys::load_private_key_pem_file(&fixture("test-only-signing-key.pem")).unwrap();
-        assert_eq!(decrypt_payload(&good, &wrong_key), Err(EncryptionError::KeyUnwrap));
+        let wrong_key =
+            keys::load_private_key_pem_file(&fixture("test-only-signing-key.pem")).unwrap();
+        assert_eq!(
+            decrypt_payload(&good, &wrong_key),
+            Err(EncryptionError::KeyUnwrap)
+        );
         let mut p = good.clone();
         p.encrypted_data.truncate(p.encrypted_data.len() - 2);
         assert!(decrypt_payload(&p, &key).is_err());
         let mut p = good.clone();
         p.encrypted_data.push('0');
-        assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::BadHex("encryptedData")));
+        assert_eq!(
+            decrypt_payload(&p, &key),
+            Err(EncryptionError::BadHex("encryptedData"))
+        );
         let mut p = good.clone();
         p.iv = Some("00".repeat(15));
-        assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::BadLength("iv")));
+        assert_eq!(
+            decrypt_payload(&p, &key),
+            Err(EncryptionError::BadLength("iv"))
+        );
         let mut p = good.clone();
         p.algorithm_cipher_mode = Some("ECB".into());
-        assert!(matches!(decrypt_payload(&p, &key), Err(EncryptionError::Unsupported { .. })));
+        assert!(matches!(
+            decrypt_payload(&p, &key),
+            Err(EncryptionError::Unsupported { .. })
+        ));
         let mut p = good.clone();
         p.oaep_hashing_algorithm = None;
-        assert!(matches!(decrypt_payload(&p, &key), Err(EncryptionError::Unsupported { .. })));
+        assert!(matches!(
+            decrypt_payload(&p, &key),
+            Err(EncryptionError::Unsupported { .. })
+        ));
         // Flipped GCM tag is caught.
-        let gcm_enc = Encryptor::new(&cert(), EncryptionOptions { cipher: CipherMode::Gcm, ..Default::default() }).unwrap();
+        let gcm_enc = Encryptor::new(
+            &cert(),
+            EncryptionOptions {
+                cipher: CipherMode::Gcm,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let mut g = gcm_enc.encrypt_bytes(b"{}").unwrap();
         g.tag = Some("00".repeat(16));
         assert_eq!(decrypt_payload(&g, &key), Err(EncryptionError::Decrypt));
         assert_eq!(EncryptionError::Decrypt.reason_code(), "CRYPTOGRAPHY_ERROR");
         // Writing to the singular `pushFundingAccount` is a request without our node.
-        let mut wrong = serde_json::json!({"pushFundingAccount": {"encryptedPayload": {"encryptedData": []}}});
-        assert!(matches!(enc.encrypt_request(&mut wrong), Err(EncryptionError::MissingNode(_))));
+        let mut wrong =
+            serde_json::json!({"pushFundingAccount": {"encryptedPayload": {"encryptedData": []}}});
+        assert!(matches!(
+            enc.encrypt_request(&mut wrong),
+            Err(EncryptionError::MissingNode(_))
+        ));
     }
 
     /// Runs `scripts/golden/fle.py` (Mastercard's official `mastercard-client-encryption`).
@@ -475,8 +594,15 @@ mod tests {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("python3 is required: python3 -m pip install -r scripts/golden/requirements.txt");
-        child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+            .expect(
+                "python3 is required: python3 -m pip install -r scripts/golden/requirements.txt",
+            );
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.to_string().as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
@@ -494,11 +620,26 @@ mod tests {
             ("SHA512", "certificate", "test-only-encryption-cert.der"),
         ] {
             let original = request();
-            let encrypted = official_library(&["encrypt", "--cert", cert_file, "--digest", digest, "--fingerprint", fingerprint], &original);
+            let encrypted = official_library(
+                &[
+                    "encrypt",
+                    "--cert",
+                    cert_file,
+                    "--digest",
+                    digest,
+                    "--fingerprint",
+                    fingerprint,
+                ],
+                &original,
+            );
             let node = &encrypted["pushFundingAccounts"]["encryptedPayload"];
             assert!(node["encryptedData"].is_string(), "{encrypted}");
             // Our fingerprint computation agrees with the library's.
-            let expected = if fingerprint == "certificate" { cert().certificate_fingerprint.unwrap() } else { cert().public_key_fingerprint };
+            let expected = if fingerprint == "certificate" {
+                cert().certificate_fingerprint.unwrap()
+            } else {
+                cert().public_key_fingerprint
+            };
             assert_eq!(node["publicKeyFingerprint"], expected.as_str());
             let mut ours = encrypted.clone();
             decrypt_request(&mut ours, &private()).unwrap();
@@ -513,12 +654,33 @@ mod tests {
             (OaepDigest::Sha256, 128, FingerprintMode::PublicKey),
             (OaepDigest::Sha512, 256, FingerprintMode::Certificate),
         ] {
-            let options = EncryptionOptions { oaep_digest: digest, cipher: CipherMode::Cbc, fingerprint: fp, aes_key_bits: bits };
+            let options = EncryptionOptions {
+                oaep_digest: digest,
+                cipher: CipherMode::Cbc,
+                fingerprint: fp,
+                aes_key_bits: bits,
+            };
             let original = request();
             let mut encrypted = original.clone();
-            Encryptor::new(&cert(), options).unwrap().encrypt_request(&mut encrypted).unwrap();
-            let py_digest = if digest == OaepDigest::Sha512 { "SHA-512" } else { "SHA-256" };
-            let decrypted = official_library(&["decrypt", "--key", "test-only-encryption-key.pem", "--digest", py_digest], &encrypted);
+            Encryptor::new(&cert(), options)
+                .unwrap()
+                .encrypt_request(&mut encrypted)
+                .unwrap();
+            let py_digest = if digest == OaepDigest::Sha512 {
+                "SHA-512"
+            } else {
+                "SHA-256"
+            };
+            let decrypted = official_library(
+                &[
+                    "decrypt",
+                    "--key",
+                    "test-only-encryption-key.pem",
+                    "--digest",
+                    py_digest,
+                ],
+                &encrypted,
+            );
             assert_eq!(decrypted, original, "{options:?}");
         }
     }
@@ -527,8 +689,23 @@ mod tests {
     fn bare_public_key_cannot_give_a_certificate_fingerprint() {
         let bare = keys::EncryptionKey::from_public_key(cert().public_key).unwrap();
         assert!(Encryptor::new(&bare, EncryptionOptions::default()).is_err());
-        let opts = EncryptionOptions { fingerprint: FingerprintMode::PublicKey, ..Default::default() };
-        assert_eq!(Encryptor::new(&bare, opts).unwrap().fingerprint(), cert().public_key_fingerprint);
-        assert!(Encryptor::new(&cert(), EncryptionOptions { aes_key_bits: 192, ..Default::default() }).is_err());
+        let opts = EncryptionOptions {
+            fingerprint: FingerprintMode::PublicKey,
+            ..Default::default()
+        };
+        assert_eq!(
+            Encryptor::new(&bare, opts).unwrap().fingerprint(),
+            cert().public_key_fingerprint
+        );
+        assert!(
+            Encryptor::new(
+                &cert(),
+                EncryptionOptions {
+                    aes_key_bits: 192,
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
     }
 }

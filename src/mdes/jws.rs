@@ -87,7 +87,10 @@ impl Jwk {
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len().saturating_sub(1));
+    let start = bytes
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(bytes.len().saturating_sub(1));
     &bytes[start..]
 }
 
@@ -99,8 +102,11 @@ impl Jwks {
 
 /// Signs `payload` (the exact bytes, usually compact JSON) as `header.payload.signature`.
 pub fn sign(payload: &[u8], key: &PrivateKey, kid: &str) -> Result<String, JwsError> {
-    let header = serde_json::to_vec(&JwsHeader { alg: "RS256".into(), kid: Some(kid.into()) })
-        .map_err(|_| JwsError::Signing)?;
+    let header = serde_json::to_vec(&JwsHeader {
+        alg: "RS256".into(),
+        kid: Some(kid.into()),
+    })
+    .map_err(|_| JwsError::Signing)?;
     let signing_input = format!("{}.{}", B64URL.encode(header), B64URL.encode(payload));
     let sig: Signature = SigningKey::<Sha256>::new(key.clone())
         .try_sign(signing_input.as_bytes())
@@ -118,7 +124,9 @@ pub struct Verified {
 /// Splits and decodes without verifying (for display and diagnostics only).
 pub fn decode_unverified(compact: &str) -> Result<Verified, JwsError> {
     let mut parts = compact.split('.');
-    let (Some(h), Some(p), Some(_s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(_s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(JwsError::Malformed);
     };
     let header = B64URL.decode(h).map_err(|_| JwsError::Malformed)?;
@@ -135,7 +143,9 @@ pub fn verify(compact: &str, jwks: &Jwks) -> Result<Verified, JwsError> {
         return Err(JwsError::UnsupportedAlgorithm(decoded.header.alg));
     }
     let kid = decoded.header.kid.as_deref().ok_or(JwsError::MissingKid)?;
-    let jwk = jwks.find(kid).ok_or_else(|| JwsError::UnknownKid(kid.to_owned()))?;
+    let jwk = jwks
+        .find(kid)
+        .ok_or_else(|| JwsError::UnknownKid(kid.to_owned()))?;
     verify_with_key(compact, &jwk.to_public_key()?)?;
     Ok(decoded)
 }
@@ -157,7 +167,12 @@ mod tests {
     use std::path::Path;
 
     fn key(name: &str) -> PrivateKey {
-        keys::load_private_key_pem_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)).unwrap()
+        keys::load_private_key_pem_file(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/mdes")
+                .join(name),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -165,7 +180,10 @@ mod tests {
         let k1 = key("test-only-signing-key.pem");
         let k2 = key("test-only-encryption-key.pem");
         let jwks = Jwks {
-            keys: vec![Jwk::from_public_key(&k1.to_public_key(), "one"), Jwk::from_public_key(&k2.to_public_key(), "two")],
+            keys: vec![
+                Jwk::from_public_key(&k1.to_public_key(), "one"),
+                Jwk::from_public_key(&k2.to_public_key(), "two"),
+            ],
         };
         // JWKS survives a JSON round trip and gives the same keys back.
         let jwks: Jwks = serde_json::from_str(&serde_json::to_string(&jwks).unwrap()).unwrap();
@@ -179,7 +197,10 @@ mod tests {
         // Right kid, wrong key.
         let forged = sign(payload, &k1, "two").unwrap();
         assert_eq!(verify(&forged, &jwks), Err(JwsError::BadSignature));
-        assert_eq!(verify(&sign(payload, &k1, "x").unwrap(), &jwks), Err(JwsError::UnknownKid("x".into())));
+        assert_eq!(
+            verify(&sign(payload, &k1, "x").unwrap(), &jwks),
+            Err(JwsError::UnknownKid("x".into()))
+        );
         // Tampered payload.
         let mut parts: Vec<&str> = jws.split('.').collect();
         let other = B64URL.encode(b"{}");
@@ -193,12 +214,27 @@ mod tests {
         let d = decode_unverified(compact).unwrap();
         assert_eq!(d.header.kid.as_deref(), Some("1095231617412915806"));
         let p: serde_json::Value = serde_json::from_slice(&d.payload).unwrap();
-        assert_eq!(p["pushAccountReceipts"][0], "MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B");
+        assert_eq!(
+            p["pushAccountReceipts"][0],
+            "MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B"
+        );
         // We do not have Mastercard's key: it must not verify against ours.
-        let jwks = Jwks { keys: vec![Jwk::from_public_key(&key("test-only-signing-key.pem").to_public_key(), "1095231617412915806")] };
+        let jwks = Jwks {
+            keys: vec![Jwk::from_public_key(
+                &key("test-only-signing-key.pem").to_public_key(),
+                "1095231617412915806",
+            )],
+        };
         assert_eq!(verify(compact, &jwks), Err(JwsError::BadSignature));
-        let none = format!("{}.{}.", B64URL.encode(br#"{"alg":"none","kid":"a"}"#), B64URL.encode(b"{}"));
-        assert_eq!(verify(&none, &jwks), Err(JwsError::UnsupportedAlgorithm("none".into())));
+        let none = format!(
+            "{}.{}.",
+            B64URL.encode(br#"{"alg":"none","kid":"a"}"#),
+            B64URL.encode(b"{}")
+        );
+        assert_eq!(
+            verify(&none, &jwks),
+            Err(JwsError::UnsupportedAlgorithm("none".into()))
+        );
         for bad in ["", "a", "a.b", "a.b.c.d", "!!.!!.!!"] {
             assert!(verify(bad, &jwks).is_err());
         }

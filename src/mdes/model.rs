@@ -131,7 +131,11 @@ mod account_ranges {
             .into_iter()
             .filter_map(|r| match r {
                 R::N(n) => Some(n),
-                R::S(s) if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+                R::S(s)
+                    if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    s.parse().ok()
+                }
                 _ => None,
             })
             .collect())
@@ -159,9 +163,17 @@ pub struct MdesError {
     pub reason_code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "string_or_number::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_number::deserialize"
+    )]
     pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub recoverable: Option<bool>,
 }
 
@@ -197,7 +209,11 @@ pub struct GatewayError {
     pub reason_code: String,
     #[serde(rename = "Description", default)]
     pub description: Option<String>,
-    #[serde(rename = "Recoverable", default, deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        rename = "Recoverable",
+        default,
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub recoverable: Option<bool>,
     #[serde(rename = "Details", default)]
     pub details: Option<serde_json::Value>,
@@ -236,7 +252,11 @@ pub struct GetEligibleTokenRequestorsRequest {
     pub request_id: String,
     pub account_ranges: Vec<String>,
     /// Deprecated by Mastercard; never sent by us.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub supports_token_connect: Option<bool>,
 }
 
@@ -247,7 +267,11 @@ pub struct GetEligibleTokenRequestorsResponse {
     pub response_id: Option<String>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub token_requestors: Vec<TokenRequestor>,
-    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub errors: Vec<MdesError>,
 }
 
@@ -282,15 +306,31 @@ pub struct TokenRequestor {
     pub supported_push_methods: Vec<PushMethodType>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub available_push_methods: Vec<PushMethod>,
-    #[serde(default, deserialize_with = "lenient_bool::deserialize", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub supports_multiple_pushed_cards: Option<bool>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub supported_account_holder_data: Vec<AccountHolderDataType>,
-    #[serde(default, deserialize_with = "lenient_bool::deserialize", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub supports_card_holder_authentication: Option<bool>,
-    #[serde(default, deserialize_with = "lenient_bool::deserialize", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub supports_token_connect: Option<bool>,
-    #[serde(default, deserialize_with = "lenient_bool::deserialize", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub support_issuer_initiated_digitization_data: Option<bool>,
 }
 
@@ -304,7 +344,9 @@ impl TokenRequestor {
         pad_range(range).is_some_and(|r| self.enabled_account_ranges.contains(&r))
     }
     pub fn push_method(&self, t: &PushMethodType) -> Option<&PushMethod> {
-        self.available_push_methods.iter().find(|m| &m.method_type == t)
+        self.available_push_methods
+            .iter()
+            .find(|m| &m.method_type == t)
     }
 }
 
@@ -332,9 +374,17 @@ pub struct MediaContent {
     pub media_type: String,
     /// base64 of the file.
     pub data: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "string_or_number::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_number::deserialize"
+    )]
     pub height: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "string_or_number::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_number::deserialize"
+    )]
     pub width: Option<String>,
 }
 
@@ -344,13 +394,29 @@ pub struct MediaContent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureData {
-    #[serde(rename = "callbackURL", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "callbackURL",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub callback_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub complete_issuer_app_activation: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub complete_website_activation: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub account_holder_data_supplied: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
@@ -374,7 +440,11 @@ pub struct PushMultipleAccountsRequest {
     pub token_requestor_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_data: Option<SignatureData>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub request_issuer_initiated_digitization_data: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_account_receipts_validity_period: Option<u32>,
@@ -458,7 +528,10 @@ impl std::fmt::Debug for FinancialAccountData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FinancialAccountData")
             .field("financial_account_id", &mask(&self.financial_account_id))
-            .field("interbank_card_association_id", &self.interbank_card_association_id)
+            .field(
+                "interbank_card_association_id",
+                &self.interbank_card_association_id,
+            )
             .field("country_code", &self.country_code)
             .finish()
     }
@@ -516,9 +589,17 @@ pub struct PushMultipleAccountsResponse {
     /// JWS (SPEC §5), present when the TR supports signatures and a receipt was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub token_requestor_signature_support: Option<bool>,
-    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub errors: Vec<MdesError>,
 }
 
@@ -533,7 +614,11 @@ pub struct PushAccountReceiptEntry {
     pub push_account_receipt: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer_initiated_digitization_data: Option<String>,
-    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub errors: Vec<MdesError>,
 }
 
@@ -546,7 +631,11 @@ pub struct PushAccountResponse {
     pub push_account_receipt: Option<String>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub available_push_methods: Vec<PushMethod>,
-    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub errors: Vec<MdesError>,
 }
 
@@ -556,11 +645,23 @@ pub struct PushAccountResponse {
 pub struct PushSignaturePayload {
     #[serde(default, deserialize_with = "null_as_empty")]
     pub push_account_receipts: Vec<String>,
-    #[serde(rename = "callbackURL", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "callbackURL",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub callback_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub complete_website_activation: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
     pub account_holder_data_supplied: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
@@ -570,25 +671,55 @@ pub struct PushSignaturePayload {
 mod tests {
     use super::*;
 
-    const SANDBOX_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/sandbox-exchange");
+    const SANDBOX_DIR: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/sandbox-exchange"
+    );
 
     #[test]
     fn parses_real_sandbox_exchange_when_available() {
         // The reference files live outside the repository; skip quietly when absent (CI has
         // them beside the clone, as `shared/`).
-        let Ok(req) = std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-data-encrypted.json")) else { return };
+        let Ok(req) =
+            std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-data-encrypted.json"))
+        else {
+            return;
+        };
         let req: PushMultipleAccountsRequest = serde_json::from_str(&req).unwrap();
         assert_eq!(req.token_requestor_id, "50123197928");
-        assert_eq!(req.push_funding_accounts.encrypted_payload.oaep_hashing_algorithm.as_deref(), Some("SHA512"));
-        let plain: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-data.json")).unwrap()).unwrap();
-        let accounts: Vec<PushFundingAccount> =
-            serde_json::from_value(plain["pushFundingAccounts"]["encryptedPayload"]["encryptedData"].clone()).unwrap();
-        assert_eq!(accounts[0].push_account_id, "CA-132d72d4fcb2f4136a0532d3093ff1ab");
-        let resp: PushMultipleAccountsResponse =
-            serde_json::from_str(&std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-response.json")).unwrap()).unwrap();
-        assert_eq!(resp.push_account_receipts[0].push_account_receipt.as_deref(), Some("MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B"));
-        assert_eq!(resp.available_push_methods[0].method_type, PushMethodType::Web);
+        assert_eq!(
+            req.push_funding_accounts
+                .encrypted_payload
+                .oaep_hashing_algorithm
+                .as_deref(),
+            Some("SHA512")
+        );
+        let plain: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-data.json")).unwrap(),
+        )
+        .unwrap();
+        let accounts: Vec<PushFundingAccount> = serde_json::from_value(
+            plain["pushFundingAccounts"]["encryptedPayload"]["encryptedData"].clone(),
+        )
+        .unwrap();
+        assert_eq!(
+            accounts[0].push_account_id,
+            "CA-132d72d4fcb2f4136a0532d3093ff1ab"
+        );
+        let resp: PushMultipleAccountsResponse = serde_json::from_str(
+            &std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-response.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            resp.push_account_receipts[0]
+                .push_account_receipt
+                .as_deref(),
+            Some("MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B")
+        );
+        assert_eq!(
+            resp.available_push_methods[0].method_type,
+            PushMethodType::Web
+        );
     }
 
     #[test]
@@ -603,16 +734,34 @@ mod tests {
             "somethingNew":[1,2,3]}],"errors":null}"#;
         let r: GetEligibleTokenRequestorsResponse = serde_json::from_str(body).unwrap();
         let tr = &r.token_requestors[0];
-        assert_eq!(tr.token_requestor_type, TokenRequestorType::Other("PAYMENT_FACILITATOR".into()));
-        assert_eq!(tr.enabled_account_ranges, vec![5222220000000000000, 5454545450000000000]);
-        assert_eq!(tr.supported_push_methods[1], PushMethodType::Other("SMART_TV".into()));
+        assert_eq!(
+            tr.token_requestor_type,
+            TokenRequestorType::Other("PAYMENT_FACILITATOR".into())
+        );
+        assert_eq!(
+            tr.enabled_account_ranges,
+            vec![5222220000000000000, 5454545450000000000]
+        );
+        assert_eq!(
+            tr.supported_push_methods[1],
+            PushMethodType::Other("SMART_TV".into())
+        );
         assert_eq!(tr.supports_multiple_pushed_cards, Some(true));
-        assert_eq!(tr.supported_account_holder_data[1], AccountHolderDataType::Other("FINGERPRINT".into()));
+        assert_eq!(
+            tr.supported_account_holder_data[1],
+            AccountHolderDataType::Other("FINGERPRINT".into())
+        );
         assert!(tr.has_enabled_range("522222"));
         assert!(!tr.has_enabled_range("5222221"));
-        assert_eq!(tr.push_method(&PushMethodType::Web).unwrap().uri, "https://wallet.example/push");
+        assert_eq!(
+            tr.push_method(&PushMethodType::Web).unwrap().uri,
+            "https://wallet.example/push"
+        );
         // Unknown enum values serialise back verbatim.
-        assert_eq!(serde_json::to_value(&tr.token_requestor_type).unwrap(), "PAYMENT_FACILITATOR");
+        assert_eq!(
+            serde_json::to_value(&tr.token_requestor_type).unwrap(),
+            "PAYMENT_FACILITATOR"
+        );
         assert!(r.errors.is_empty());
     }
 
@@ -620,12 +769,17 @@ mod tests {
     fn error_shapes() {
         let gw: GatewayErrorResponse = serde_json::from_str(r#"{"Errors":{"Error":[{"Source":"Gateway","ReasonCode":"INVALID_BODY_HASH","Description":"d","Recoverable":false,"Details":null}]}}"#).unwrap();
         assert_eq!(gw.errors.error[0].reason_code, "INVALID_BODY_HASH");
-        let one: GatewayErrorResponse = serde_json::from_str(r#"{"Errors":{"Error":{"ReasonCode":"X","Recoverable":"true"}}}"#).unwrap();
+        let one: GatewayErrorResponse =
+            serde_json::from_str(r#"{"Errors":{"Error":{"ReasonCode":"X","Recoverable":"true"}}}"#)
+                .unwrap();
         assert_eq!(one.errors.error[0].recoverable, Some(true));
         let w: ErrorWrapper = serde_json::from_str(r#"{"responseId":"5d","errors":[{"source":"INPUT","reasonCode":"INVALID_FIELD_LENGTH","description":"Invalid Field Length - x","errorCode":1234,"recoverable":true}]}"#).unwrap();
         assert_eq!(w.errors[0].error_code.as_deref(), Some("1234"));
         let p: PushMultipleAccountsResponse = serde_json::from_str(r#"{"pushAccountReceipts":[{"pushAccountId":"a","pushAccountReceipt":"MCC-1"},{"pushAccountId":"b","errors":[{"reasonCode":"ACCOUNT_INELIGIBLE","recoverable":false}]}]}"#).unwrap();
-        assert_eq!(p.push_account_receipts[1].errors[0].reason_code, "ACCOUNT_INELIGIBLE");
+        assert_eq!(
+            p.push_account_receipts[1].errors[0].reason_code,
+            "ACCOUNT_INELIGIBLE"
+        );
     }
 
     #[test]
@@ -637,9 +791,16 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_pan() {
-        let c = CardAccountData { account_number: "5123456789012345".into(), expiry_month: Some("12".into()), expiry_year: Some("29".into()) };
+        let c = CardAccountData {
+            account_number: "5123456789012345".into(),
+            expiry_month: Some("12".into()),
+            expiry_year: Some("29".into()),
+        };
         let shown = format!("{c:?}");
-        assert!(!shown.contains("512345678901") && shown.contains("2345"), "{shown}");
+        assert!(
+            !shown.contains("512345678901") && shown.contains("2345"),
+            "{shown}"
+        );
         assert_eq!(pad_range("522222"), Some(5222220000000000000));
         assert_eq!(pad_range("12345678901234567890"), None);
         assert_eq!(pad_range("52a"), None);

@@ -29,8 +29,13 @@ pub enum OAuthError {
     MissingParameter(&'static str),
     #[error("unsupported oauth_signature_method {0:?}")]
     UnsupportedSignatureMethod(String),
-    #[error("oauth_body_hash does not match the body. Calculated: {calculated}, Received: {received}")]
-    BodyHashMismatch { calculated: String, received: String },
+    #[error(
+        "oauth_body_hash does not match the body. Calculated: {calculated}, Received: {received}"
+    )]
+    BodyHashMismatch {
+        calculated: String,
+        received: String,
+    },
     /// Carries the base string the verifier computed, as Mastercard's gateway does in its
     /// AUTHENTICATION_FAILED description, so a developer can diff it with their own.
     #[error("OAuth signatures did not match. Acceptable signature base string: {base_string}")]
@@ -115,7 +120,11 @@ fn split_url(url: &str) -> Result<SplitUrl, OAuthError> {
         .split_once("://")
         .ok_or_else(|| OAuthError::InvalidUrl("no scheme".into()))?;
     let scheme = scheme.to_ascii_lowercase();
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    {
         return Err(OAuthError::InvalidUrl("bad scheme".into()));
     }
     // Drop any fragment first; it is never sent.
@@ -138,7 +147,10 @@ fn split_url(url: &str) -> Result<SplitUrl, OAuthError> {
         netloc.truncate(netloc.len() - 4);
     }
     let path = if path.is_empty() { "/" } else { path };
-    Ok(SplitUrl { base_uri: format!("{scheme}://{netloc}{path}"), query })
+    Ok(SplitUrl {
+        base_uri: format!("{scheme}://{netloc}{path}"),
+        query,
+    })
 }
 
 /// Base URI as signed: scheme and host lower-case, default port dropped, path as is, no query.
@@ -192,7 +204,11 @@ impl OAuthParams {
 }
 
 /// `UPPER(method) & pct(base_uri) & pct(sorted "k=v" joined by "&")`.
-pub fn signature_base_string(method: &str, url: &str, params: &OAuthParams) -> Result<String, OAuthError> {
+pub fn signature_base_string(
+    method: &str,
+    url: &str,
+    params: &OAuthParams,
+) -> Result<String, OAuthError> {
     let split = split_url(url)?;
     let mut all: Vec<String> = split.query.as_deref().map(query_pairs).unwrap_or_default();
     all.extend(params.pairs().iter().map(|(k, v)| format!("{k}={v}")));
@@ -208,7 +224,9 @@ pub fn signature_base_string(method: &str, url: &str, params: &OAuthParams) -> R
 /// 16 random alphanumerics from a CSPRNG (the thread RNG is ChaCha-based).
 pub fn random_nonce() -> String {
     const CHARS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    (0..16).map(|_| CHARS[rand::random_range(0..CHARS.len())] as char).collect()
+    (0..16)
+        .map(|_| CHARS[rand::random_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 fn unix_now() -> u64 {
@@ -227,17 +245,27 @@ pub struct Signer {
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.
-        f.debug_struct("Signer").field("consumer_key", &self.consumer_key).finish_non_exhaustive()
+        f.debug_struct("Signer")
+            .field("consumer_key", &self.consumer_key)
+            .finish_non_exhaustive()
     }
 }
 
 impl Signer {
     pub fn new(consumer_key: impl Into<String>, key: PrivateKey) -> Self {
-        Signer { consumer_key: consumer_key.into(), key: SigningKey::new(key) }
+        Signer {
+            consumer_key: consumer_key.into(),
+            key: SigningKey::new(key),
+        }
     }
 
     /// `Authorization` header value with a fresh nonce and the current time.
-    pub fn authorization_header(&self, method: &str, url: &str, body: &[u8]) -> Result<String, OAuthError> {
+    pub fn authorization_header(
+        &self,
+        method: &str,
+        url: &str,
+        body: &[u8],
+    ) -> Result<String, OAuthError> {
         self.authorization_header_with(method, url, body, &random_nonce(), unix_now())
     }
 
@@ -259,7 +287,10 @@ impl Signer {
             body_hash: body_hash(body),
         };
         let base = signature_base_string(method, url, &params)?;
-        let sig: Signature = self.key.try_sign(base.as_bytes()).map_err(|_| OAuthError::Signing)?;
+        let sig: Signature = self
+            .key
+            .try_sign(base.as_bytes())
+            .map_err(|_| OAuthError::Signing)?;
         let sig = B64.encode(sig.to_bytes());
         // Order and quoting exactly as the reference library writes them.
         let mut header = String::from("OAuth ");
@@ -297,7 +328,9 @@ pub fn parse_authorization_header(header: &str) -> Result<AuthorizationHeader, O
             return Err(bad("bad parameter name"));
         }
         let after = &s[eq + 1..];
-        let after = after.strip_prefix('"').ok_or_else(|| bad("value not quoted"))?;
+        let after = after
+            .strip_prefix('"')
+            .ok_or_else(|| bad("value not quoted"))?;
         let end = after.find('"').ok_or_else(|| bad("unterminated value"))?;
         let value = percent_decode(&after[..end])?;
         if map.insert(name.to_owned(), value).is_some() {
@@ -338,14 +371,21 @@ pub fn verify_request(
     public_key: &PublicKey,
 ) -> Result<(), OAuthError> {
     if header.params.signature_method != SIGNATURE_METHOD {
-        return Err(OAuthError::UnsupportedSignatureMethod(header.params.signature_method.clone()));
+        return Err(OAuthError::UnsupportedSignatureMethod(
+            header.params.signature_method.clone(),
+        ));
     }
     let calculated = body_hash(body);
     if calculated != header.params.body_hash {
-        return Err(OAuthError::BodyHashMismatch { calculated, received: header.params.body_hash.clone() });
+        return Err(OAuthError::BodyHashMismatch {
+            calculated,
+            received: header.params.body_hash.clone(),
+        });
     }
     let base_string = signature_base_string(method, url, &header.params)?;
-    let bad = || OAuthError::BadSignature { base_string: base_string.clone() };
+    let bad = || OAuthError::BadSignature {
+        base_string: base_string.clone(),
+    };
     let sig_bytes = B64.decode(header.signature.as_bytes()).map_err(|_| bad())?;
     let sig = Signature::try_from(sig_bytes.as_slice()).map_err(|_| bad())?;
     VerifyingKey::<Sha256>::new(public_key.clone())
@@ -377,7 +417,9 @@ mod tests {
     }
 
     fn fixture(name: &str) -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mdes")
+            .join(name)
     }
 
     fn golden() -> Vec<Case> {
@@ -404,10 +446,21 @@ mod tests {
                 body_hash: body_hash(c.body.as_bytes()),
             };
             assert_eq!(params.body_hash, c.body_hash, "{}", c.name);
-            assert_eq!(signature_base_string(&c.method, &c.url, &params).unwrap(), c.base_string, "{}", c.name);
+            assert_eq!(
+                signature_base_string(&c.method, &c.url, &params).unwrap(),
+                c.base_string,
+                "{}",
+                c.name
+            );
             let signer = Signer::new(c.consumer_key.clone(), key.clone());
             let header = signer
-                .authorization_header_with(&c.method, &c.url, c.body.as_bytes(), &c.nonce, c.timestamp)
+                .authorization_header_with(
+                    &c.method,
+                    &c.url,
+                    c.body.as_bytes(),
+                    &c.nonce,
+                    c.timestamp,
+                )
                 .unwrap();
             assert_eq!(header, c.authorization, "{}", c.name);
         }
@@ -427,12 +480,18 @@ mod tests {
     #[test]
     fn known_body_hash_vectors() {
         assert_eq!(body_hash(b""), EMPTY_BODY_HASH);
-        assert_eq!(body_hash("{\"foõ\":\"bar\"}".as_bytes()), "+Z+PWW2TJDnPvRcTgol+nKO3LT7xm8smnsg+//XMIyI=");
+        assert_eq!(
+            body_hash("{\"foõ\":\"bar\"}".as_bytes()),
+            "+Z+PWW2TJDnPvRcTgol+nKO3LT7xm8smnsg+//XMIyI="
+        );
     }
 
     #[test]
     fn percent_encoding_is_rfc3986() {
-        assert_eq!(percent_encode("a b*c~d+e/õ!"), "a%20b%2Ac~d%2Be%2F%C3%B5%21");
+        assert_eq!(
+            percent_encode("a b*c~d+e/õ!"),
+            "a%20b%2Ac~d%2Be%2F%C3%B5%21"
+        );
         assert_eq!(percent_decode("a%20b+c").unwrap(), "a b+c");
         assert!(percent_decode("%zz").is_err());
         assert!(percent_decode("%4").is_err());
@@ -444,7 +503,9 @@ mod tests {
         let public = key.to_public_key();
         let signer = Signer::new("ck", key);
         let url = "https://h.example/mdes/connect/1/0/pushMultipleAccounts";
-        let h = signer.authorization_header("POST", url, b"{\"a\":1}").unwrap();
+        let h = signer
+            .authorization_header("POST", url, b"{\"a\":1}")
+            .unwrap();
         let parsed = parse_authorization_header(&h).unwrap();
         assert_eq!(parsed.params.nonce.len(), 16);
         verify_request(&parsed, "POST", url, b"{\"a\":1}", &public).unwrap();
@@ -452,22 +513,46 @@ mod tests {
             verify_request(&parsed, "POST", url, b"{\"a\":2}", &public),
             Err(OAuthError::BodyHashMismatch { .. })
         ));
-        let err = verify_request(&parsed, "POST", "https://h.example/other", b"{\"a\":1}", &public).unwrap_err();
+        let err = verify_request(
+            &parsed,
+            "POST",
+            "https://h.example/other",
+            b"{\"a\":1}",
+            &public,
+        )
+        .unwrap_err();
         match err {
-            OAuthError::BadSignature { base_string } => assert!(base_string.starts_with("POST&https%3A%2F%2Fh.example%2Fother&")),
+            OAuthError::BadSignature { base_string } => {
+                assert!(base_string.starts_with("POST&https%3A%2F%2Fh.example%2Fother&"))
+            }
             e => panic!("{e:?}"),
         }
         let mut other = parsed.clone();
         other.params.consumer_key = "other".into();
-        assert!(matches!(verify_request(&other, "POST", url, b"{\"a\":1}", &public), Err(OAuthError::BadSignature { .. })));
+        assert!(matches!(
+            verify_request(&other, "POST", url, b"{\"a\":1}", &public),
+            Err(OAuthError::BadSignature { .. })
+        ));
     }
 
     #[test]
     fn header_parser_never_panics_on_garbage() {
         for bad in [
-            "", "OAuth", "Bearer x", "OAuth a", "OAuth a=b", "OAuth a=\"b", "OAuth a=\"b\" c=\"d\"",
-            "OAuth a=\"b\",", "OAuth =\"b\"", "OAuth a=\"%ZZ\"", "OAuth a=\"b\",a=\"c\"", "OAuth ü=\"b\"",
-            "OAuth oauth_consumer_key=\"x\"", "OAuth\u{0}", "ÖAuth x",
+            "",
+            "OAuth",
+            "Bearer x",
+            "OAuth a",
+            "OAuth a=b",
+            "OAuth a=\"b",
+            "OAuth a=\"b\" c=\"d\"",
+            "OAuth a=\"b\",",
+            "OAuth =\"b\"",
+            "OAuth a=\"%ZZ\"",
+            "OAuth a=\"b\",a=\"c\"",
+            "OAuth ü=\"b\"",
+            "OAuth oauth_consumer_key=\"x\"",
+            "OAuth\u{0}",
+            "ÖAuth x",
         ] {
             assert!(parse_authorization_header(bad).is_err(), "{bad:?}");
         }
@@ -475,7 +560,10 @@ mod tests {
 
     #[test]
     fn url_normalisation() {
-        assert_eq!(normalize_url("HTTPS://Sandbox.API.mastercard.com:443/mdes/X").unwrap(), "https://sandbox.api.mastercard.com/mdes/X");
+        assert_eq!(
+            normalize_url("HTTPS://Sandbox.API.mastercard.com:443/mdes/X").unwrap(),
+            "https://sandbox.api.mastercard.com/mdes/X"
+        );
         assert_eq!(normalize_url("http://h:8080").unwrap(), "http://h:8080/");
         assert!(normalize_url("no-scheme").is_err());
         assert!(normalize_url("https:///path").is_err());

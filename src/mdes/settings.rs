@@ -89,7 +89,10 @@ mod tests {
         assert_eq!(s.cipher, CipherMode::Gcm);
         assert_eq!(s.fingerprint, FingerprintMode::PublicKey);
         assert_eq!(s.aes_key_bits, 128);
-        assert!(!format!("{s:?}").contains("\"pw\""), "password must not be printed");
+        assert!(
+            !format!("{s:?}").contains("\"pw\""),
+            "password must not be printed"
+        );
         let d = MdesSettings::default();
         assert_eq!(d.oaep_digest, OaepDigest::Sha512);
         assert_eq!(d.cipher, CipherMode::Cbc);
