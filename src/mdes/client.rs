@@ -199,7 +199,7 @@ impl std::fmt::Debug for MdesClient {
 pub enum MdesSetupError {
     #[error(transparent)]
     Key(#[from] KeyError),
-    #[error("mdes: {0}")]
+    #[error("{0}")]
     Config(String),
 }
 
@@ -226,8 +226,11 @@ impl MdesClient {
             "mdes.encryption_certificate_path",
             &settings.encryption_certificate_path,
         )?;
-        let encryptor = Encryptor::new(&cert, settings.encryption_options())
-            .map_err(|e| MdesSetupError::Config(format!("mdes.encryption: {e}")))?;
+        let encryptor = Encryptor::new(&cert, settings.encryption_options()).map_err(|e| {
+            MdesSetupError::Config(format!(
+                "mdes.cipher/mdes.fingerprint/mdes.aes_key_bits: {e}"
+            ))
+        })?;
         Self::new(
             settings,
             Signer::new(settings.consumer_key.clone(), key),
@@ -585,6 +588,47 @@ impl ClassifyName for serde_json::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_up_errors_are_one_line_naming_the_setting() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes");
+        let mut s = MdesSettings {
+            consumer_key: "ck".into(),
+            signing_key_path: fixtures.join("test-only-signing.p12"),
+            signing_key_password: Some("wrong".to_owned().into()),
+            encryption_certificate_path: fixtures.join("test-only-encryption-cert.pem"),
+            ..MdesSettings::default()
+        };
+        let e = MdesClient::from_settings(&s).unwrap_err().to_string();
+        assert!(
+            e.starts_with("mdes.signing_key_path: wrong password for PKCS#12 file"),
+            "{e}"
+        );
+        s.signing_key_password = Some("test-only-password".to_owned().into());
+        s.encryption_certificate_path = fixtures.join("nope.pem");
+        let e = MdesClient::from_settings(&s).unwrap_err().to_string();
+        assert!(
+            e.starts_with("mdes.encryption_certificate_path: cannot read file"),
+            "{e}"
+        );
+        s.encryption_certificate_path = fixtures.join("test-only-encryption-cert.pem");
+        s.base_url = "ftp://x".into();
+        assert!(
+            MdesClient::from_settings(&s)
+                .unwrap_err()
+                .to_string()
+                .starts_with("mdes.base_url: not an http(s) URL")
+        );
+        s.base_url = "http://127.0.0.1:1/mdes/".into();
+        assert!(MdesClient::from_settings(&s).is_ok());
+        s.consumer_key = " ".into();
+        assert!(
+            MdesClient::from_settings(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("mdes.consumer_key")
+        );
+    }
 
     #[test]
     fn interpret_maps_each_shape() {

@@ -120,6 +120,21 @@ impl EncryptionError {
             _ => "CRYPTOGRAPHY_ERROR",
         }
     }
+
+    /// The `errors[]` item the sandbox answers with. The description stays generic on purpose:
+    /// telling a caller which step failed would help a padding-oracle attacker.
+    pub fn to_mdes_error(&self) -> super::model::MdesError {
+        super::model::MdesError {
+            source: Some("INPUT".into()),
+            reason_code: self.reason_code().into(),
+            description: Some(match self {
+                EncryptionError::MissingNode(n) => format!("Missing Required Field - {n}"),
+                _ => "The encrypted payload could not be decrypted".into(),
+            }),
+            error_code: None,
+            recoverable: Some(false),
+        }
+    }
 }
 
 /// Options of [`Encryptor`]; mirrors the `mdes.*` encryption settings.

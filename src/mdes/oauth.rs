@@ -42,6 +42,8 @@ pub enum OAuthError {
     BadSignature { base_string: String },
     #[error("RSA signing failed")]
     Signing,
+    #[error("oauth_timestamp outside the accepted window")]
+    Stale,
 }
 
 /// RFC 3986 percent-encoding: everything but ALPHA / DIGIT / `-` `.` `_` `~` is `%XX`
@@ -360,6 +362,33 @@ pub fn parse_authorization_header(header: &str) -> Result<AuthorizationHeader, O
     })
 }
 
+/// Rejects an `oauth_timestamp` further than `max_skew_secs` from `now_secs` (replay window;
+/// the gateway's exact window is not public). Also rejects a version other than `1.0`.
+pub fn check_freshness(
+    params: &OAuthParams,
+    now_secs: u64,
+    max_skew_secs: u64,
+) -> Result<(), OAuthError> {
+    if params.version != "1.0" {
+        return Err(OAuthError::MalformedHeader(
+            "oauth_version must be 1.0".into(),
+        ));
+    }
+    let ts: u64 = params
+        .timestamp
+        .parse()
+        .map_err(|_| OAuthError::MalformedHeader("oauth_timestamp is not a number".into()))?;
+    if ts.abs_diff(now_secs) > max_skew_secs {
+        return Err(OAuthError::Stale);
+    }
+    Ok(())
+}
+
+/// Current Unix time in seconds, for [`check_freshness`].
+pub fn now_secs() -> u64 {
+    unix_now()
+}
+
 /// Verifies a request as Mastercard's gateway would: body hash first (INVALID_BODY_HASH), then
 /// the RSA signature over the recomputed base string (AUTHENTICATION_FAILED). Checking the
 /// consumer key, timestamp window and nonce reuse is the caller's policy.
@@ -533,6 +562,20 @@ mod tests {
             verify_request(&other, "POST", url, b"{\"a\":1}", &public),
             Err(OAuthError::BadSignature { .. })
         ));
+    }
+
+    #[test]
+    fn freshness_window() {
+        let mut p = parse_authorization_header(&golden()[0].authorization)
+            .unwrap()
+            .params;
+        assert!(check_freshness(&p, 1664377843 + 300, 300).is_ok());
+        assert_eq!(
+            check_freshness(&p, 1664377843 + 301, 300),
+            Err(OAuthError::Stale)
+        );
+        p.timestamp = "x".into();
+        assert!(check_freshness(&p, 0, 300).is_err());
     }
 
     #[test]

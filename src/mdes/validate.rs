@@ -583,6 +583,20 @@ pub const PUSH_REQUIRED: &[&str] = &[
 /// Required paths of a getEligibleTokenRequestors request, for [`parse_json`].
 pub const ELIGIBILITY_REQUIRED: &[&str] = &["requestId", "accountRanges"];
 
+impl From<&FieldError> for super::model::MdesError {
+    /// The `errors[]` item MDES would answer with (source `INPUT`, not recoverable: the same
+    /// request would fail again).
+    fn from(e: &FieldError) -> Self {
+        super::model::MdesError {
+            source: Some("INPUT".into()),
+            reason_code: e.reason_code.as_str().into(),
+            description: Some(e.description.clone()),
+            error_code: None,
+            recoverable: Some(false),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -830,5 +844,11 @@ mod tests {
         let ok = br#"{"requestId":"1","accountRanges":["522222222"],"extra":true}"#;
         let req: GetEligibleTokenRequestorsRequest = parse_json(ok, ELIGIBILITY_REQUIRED).unwrap();
         assert!(validate_eligibility_request(&req).is_ok());
+        let wire = MdesError::from(&account_ranges(&[]).unwrap_err());
+        assert_eq!(
+            serde_json::to_value(&wire).unwrap(),
+            serde_json::json!({"source": "INPUT", "reasonCode": "MISSING_REQUIRED_FIELD",
+                "description": "Missing Required Field - accountRanges", "recoverable": false})
+        );
     }
 }
