@@ -5,12 +5,14 @@
 //! - portal: [`MdesSettings`] → [`MdesClient::from_settings`], then
 //!   [`MdesClient::get_eligible_token_requestors`], [`MdesClient::get_asset`],
 //!   [`MdesClient::push_multiple_accounts`] with a [`PushRequest`].
-//! - sandbox: the same [`model`] types, [`validate`] for MDES reason codes,
+//! - sandbox: [`inbound::receive_push`] / [`inbound::receive_eligibility`] (parse, validate,
+//!   decrypt, MDES reason codes), the same [`model`] types, [`validate`],
 //!   [`oauth::parse_authorization_header`] + [`oauth::verify_request`],
 //!   [`encryption::decrypt_request`], [`jws::sign`] and [`keys::generate_demo_keys`].
 
 pub mod client;
 pub mod encryption;
+pub mod inbound;
 pub mod jws;
 pub mod keys;
 pub mod model;

@@ -667,6 +667,22 @@ pub struct PushSignaturePayload {
     pub locale: Option<String>,
 }
 
+impl PushSignaturePayload {
+    /// What MDES signs for a push: the receipts plus the request's `signatureData` fields, in
+    /// the order the real sandbox uses (`completeIssuerAppActivation` and
+    /// `tokenRequestorSessionId` are not part of it).
+    pub fn new(receipts: Vec<String>, signature_data: Option<&SignatureData>) -> Self {
+        let sd = signature_data.cloned().unwrap_or_default();
+        PushSignaturePayload {
+            push_account_receipts: receipts,
+            callback_url: sd.callback_url,
+            complete_website_activation: sd.complete_website_activation,
+            account_holder_data_supplied: sd.account_holder_data_supplied,
+            locale: sd.locale,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -787,6 +803,27 @@ mod tests {
         let a: AssetResponse = serde_json::from_str(r#"{"mediaContents":[{"type":"image/png","data":"iVBO","height":"192","width":192},{"type":"image/svg+xml","data":"PHN2Zz4="}]}"#).unwrap();
         assert_eq!(a.media_contents[0].width.as_deref(), Some("192"));
         assert_eq!(a.media_contents[1].height, None);
+    }
+
+    #[test]
+    fn signature_payload_serialises_like_the_real_sandbox() {
+        let sd = SignatureData {
+            callback_url: Some("https://sandbox.src.mastercard.com/provision".into()),
+            complete_issuer_app_activation: Some(true),
+            complete_website_activation: Some(false),
+            account_holder_data_supplied: Some(true),
+            locale: Some("en_US".into()),
+            token_requestor_session_id: None,
+        };
+        let p = PushSignaturePayload::new(
+            vec!["MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B".into()],
+            Some(&sd),
+        );
+        // Byte-identical to the payload of the real sandbox's JWS (reference/jws-samples.json).
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"pushAccountReceipts":["MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B"],"callbackURL":"https://sandbox.src.mastercard.com/provision","completeWebsiteActivation":false,"accountHolderDataSupplied":true,"locale":"en_US"}"#
+        );
     }
 
     #[test]
