@@ -441,3 +441,64 @@ async fn invalid_requests_are_refused_before_sending() {
     assert!(matches!(err, MdesClientError::InvalidRequest(_)));
     assert_eq!(mdes.hits(), 0);
 }
+
+/// Collects formatted log lines in memory.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn calls_are_traced_with_the_request_id_and_never_the_pan() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Current-thread runtime: the default subscriber covers the client's futures.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mdes = h::start(|req, n| {
+        if n == 1 {
+            json(
+                200,
+                receipts_body(json!([{"pushAccountId": "A1", "pushAccountReceipt": "MCC-STL-1"}])),
+            )
+        } else {
+            let _ = req;
+            json(500, json!({}))
+        }
+    });
+    let client = h::client(&mdes.base_url);
+    let out = client
+        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345")]))
+        .await
+        .unwrap();
+    let _ = client
+        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345")]))
+        .await
+        .unwrap_err();
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains(&out.request_id), "request id traced: {text}");
+    assert!(text.contains("pushMultipleAccounts"));
+    assert!(
+        !text.contains("5123456789012345") && !text.contains("512345678901"),
+        "no PAN in logs"
+    );
+    assert!(!text.contains("PRIVATE KEY") && !text.contains("test-only-password"));
+    assert!(
+        !text.contains("oauth_signature"),
+        "no Authorization header in logs"
+    );
+}
