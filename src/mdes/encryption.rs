@@ -701,6 +701,24 @@ mod tests {
     }
 
     #[test]
+    fn generated_demo_certificate_works_with_the_official_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = keys::generate_demo_keys(dir.path(), "sandbox-encryption").unwrap();
+        let original = request();
+        let cert_path = files.certificate.to_str().unwrap();
+        let encrypted = official_library(&["encrypt", "--cert", cert_path], &original);
+        let demo_cert = keys::load_encryption_key("c", &files.certificate).unwrap();
+        assert_eq!(
+            encrypted["pushFundingAccounts"]["encryptedPayload"]["publicKeyFingerprint"],
+            demo_cert.certificate_fingerprint.unwrap().as_str()
+        );
+        let mut ours = encrypted;
+        let demo_key = keys::load_private_key_pem_file(&files.private_key).unwrap();
+        decrypt_request(&mut ours, &demo_key).unwrap();
+        assert_eq!(ours, original);
+    }
+
+    #[test]
     fn bare_public_key_cannot_give_a_certificate_fingerprint() {
         let bare = keys::EncryptionKey::from_public_key(cert().public_key).unwrap();
         assert!(Encryptor::new(&bare, EncryptionOptions::default()).is_err());

@@ -266,6 +266,13 @@ pub fn load_encryption_key(setting: &str, path: &Path) -> Result<EncryptionKey, 
     Ok(key)
 }
 
+/// An RSA public key from a certificate (PEM or DER) or a PEM `PUBLIC KEY`: e.g. the issuer's
+/// signing certificate, which the sandbox verifies OAuth signatures with. (Any private key,
+/// PEM or PKCS#12, loads with [`load_signing_key`].)
+pub fn load_public_key(setting: &str, path: &Path) -> Result<PublicKey, KeyError> {
+    Ok(load_encryption_key(setting, path)?.public_key)
+}
+
 /// Start-up check that a certificate (or public key) belongs to a private key, e.g. the
 /// sandbox's decryption key against the certificate the portal encrypts to.
 pub fn check_pair(
@@ -475,6 +482,10 @@ mod tests {
         let key = load_private_key_pem_file(&fixture("test-only-encryption-key.pem")).unwrap();
         check_pair("c", Path::new("c"), &pem, Path::new("k"), &key).unwrap();
         let other = load_private_key_pem_file(&fixture("test-only-signing-key.pem")).unwrap();
+        assert_eq!(
+            load_public_key("s", &fixture("test-only-signing-cert.pem")).unwrap(),
+            other.to_public_key()
+        );
         let e = check_pair(
             "mdes.encryption_certificate_path",
             Path::new("c"),
