@@ -1,0 +1,845 @@
+//! Serde types of the Token Connect wire contract (SPEC §2, §6), written for OpenAPI v2.11.
+//!
+//! Parsing is forgiving by design (SPEC §6 "forward compatibility"): unknown fields are ignored,
+//! unknown enum values land in `Other(String)`, optional-looking lists default to empty, and a
+//! few fields accept both the documented and a commonly seen JSON type (numbers as strings,
+//! booleans as `"true"`). Serialising writes the documented form only.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::encryption::EncryptedPayload;
+
+/// A string enum that keeps values it does not know.
+macro_rules! open_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)+
+            /// A value this version does not know; kept verbatim.
+            Other(String),
+        }
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $s,)+
+                    $name::Other(s) => s,
+                }
+            }
+        }
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($s => $name::$variant,)+
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Ok($name::from(s.as_str()))
+            }
+        }
+    };
+}
+
+open_enum!(
+    /// `tokenRequestorType`.
+    TokenRequestorType { Wallet => "WALLET", Merchant => "MERCHANT" }
+);
+open_enum!(
+    /// `availablePushMethods[].type` and `supportedPushMethods[]`.
+    PushMethodType { Android => "ANDROID", Ios => "IOS", Web => "WEB" }
+);
+open_enum!(
+    /// `supportedAccountHolderData[]`: the holder fields a TR accepts.
+    AccountHolderDataType {
+        Name => "NAME",
+        Address => "ADDRESS",
+        EmailAddress => "EMAIL_ADDRESS",
+        MobilePhoneNumber => "MOBILE_PHONE_NUMBER",
+    }
+);
+
+// ---- lenient field decoders ------------------------------------------------------------
+
+/// `true`/`false`, or the strings `"true"`/`"false"` in any case (the spec calls these
+/// booleans "not case sensitive").
+pub(crate) mod lenient_bool {
+    use serde::{Deserialize, Deserializer, de::Error};
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        Bool(bool),
+        Str(String),
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        match Option::<B>::deserialize(d)? {
+            None => Ok(None),
+            Some(B::Bool(b)) => Ok(Some(b)),
+            Some(B::Str(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(B::Str(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(B::Str(_)) => Err(D::Error::custom("expected a boolean")),
+        }
+    }
+}
+
+/// A string, or a number kept as its decimal text (height/width are documented as strings).
+mod string_or_number {
+    use serde::{Deserialize, Deserializer};
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum SN {
+        S(String),
+        N(serde_json::Number),
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Option::<SN>::deserialize(d)? {
+            None => None,
+            Some(SN::S(s)) => Some(s),
+            Some(SN::N(n)) => Some(n.to_string()),
+        })
+    }
+}
+
+/// `enabledAccountRanges`: JSON integers of up to 19 digits (fit in u64). Digit strings are
+/// accepted too; anything else is dropped rather than failing the whole TR list.
+mod account_ranges {
+    use serde::{Deserialize, Deserializer};
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    #[allow(dead_code)] // `Other` only swallows odd items
+    enum R {
+        N(u64),
+        S(String),
+        Other(serde_json::Value),
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+        let raw = Option::<Vec<R>>::deserialize(d)?.unwrap_or_default();
+        Ok(raw
+            .into_iter()
+            .filter_map(|r| match r {
+                R::N(n) => Some(n),
+                R::S(s)
+                    if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    s.parse().ok()
+                }
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+/// `null` → empty list.
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+// ---- errors (SPEC §6) ------------------------------------------------------------------
+
+/// One Token Connect error (`errors[]` items, lower-camel keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct MdesError {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub reason_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_number::deserialize"
+    )]
+    pub error_code: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub recoverable: Option<bool>,
+}
+
+/// Non-200 Token Connect answer: `{responseId?, errors: [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorWrapper {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_id: Option<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub errors: Vec<MdesError>,
+}
+
+/// Gateway error (authentication, body hash): `{"Errors":{"Error":[{...}]}}`, capitalised keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct GatewayErrorResponse {
+    #[serde(rename = "Errors")]
+    pub errors: GatewayErrors,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct GatewayErrors {
+    /// Some Mastercard gateways send a single object instead of a list; both parse.
+    #[serde(rename = "Error", deserialize_with = "one_or_many")]
+    pub error: Vec<GatewayError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct GatewayError {
+    #[serde(rename = "Source", default)]
+    pub source: Option<String>,
+    #[serde(rename = "ReasonCode", default)]
+    pub reason_code: String,
+    #[serde(rename = "Description", default)]
+    pub description: Option<String>,
+    #[serde(
+        rename = "Recoverable",
+        default,
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub recoverable: Option<bool>,
+    #[serde(rename = "Details", default)]
+    pub details: Option<serde_json::Value>,
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<GatewayError>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<GatewayError>),
+        One(GatewayError),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::Many(v) => v,
+        OneOrMany::One(e) => vec![e],
+    })
+}
+
+impl From<&GatewayError> for MdesError {
+    fn from(g: &GatewayError) -> Self {
+        MdesError {
+            source: g.source.clone(),
+            reason_code: g.reason_code.clone(),
+            description: g.description.clone(),
+            error_code: None,
+            recoverable: g.recoverable,
+        }
+    }
+}
+
+// ---- getEligibleTokenRequestors --------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetEligibleTokenRequestorsRequest {
+    pub request_id: String,
+    pub account_ranges: Vec<String>,
+    /// Deprecated by Mastercard; never sent by us.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub supports_token_connect: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct GetEligibleTokenRequestorsResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_id: Option<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub token_requestors: Vec<TokenRequestor>,
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub errors: Vec<MdesError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushMethod {
+    #[serde(rename = "type")]
+    pub method_type: PushMethodType,
+    #[serde(default)]
+    pub uri: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequestor {
+    pub token_requestor_id: String,
+    /// Legal name (≤64). Not for display.
+    #[serde(default)]
+    pub name: String,
+    /// The name to show, in full (≤100).
+    #[serde(default)]
+    pub consumer_facing_entity_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_asset_id: Option<String>,
+    #[serde(default = "unknown_tr_type")]
+    pub token_requestor_type: TokenRequestorType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet_id: Option<String>,
+    #[serde(default, deserialize_with = "account_ranges::deserialize")]
+    pub enabled_account_ranges: Vec<u64>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub supported_push_methods: Vec<PushMethodType>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub available_push_methods: Vec<PushMethod>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supports_multiple_pushed_cards: Option<bool>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub supported_account_holder_data: Vec<AccountHolderDataType>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supports_card_holder_authentication: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supports_token_connect: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub support_issuer_initiated_digitization_data: Option<bool>,
+}
+
+fn unknown_tr_type() -> TokenRequestorType {
+    TokenRequestorType::Other(String::new())
+}
+
+impl TokenRequestor {
+    /// MDES right-pads a range to 19 digits and needs an exact match (SPEC §2).
+    pub fn has_enabled_range(&self, range: &str) -> bool {
+        pad_range(range).is_some_and(|r| self.enabled_account_ranges.contains(&r))
+    }
+    pub fn push_method(&self, t: &PushMethodType) -> Option<&PushMethod> {
+        self.available_push_methods
+            .iter()
+            .find(|m| &m.method_type == t)
+    }
+}
+
+/// `"522222"` → `5222220000000000000`; `None` unless 1–19 ASCII digits.
+pub fn pad_range(range: &str) -> Option<u64> {
+    if range.is_empty() || range.len() > 19 || !range.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    format!("{range:0<19}").parse().ok()
+}
+
+// ---- getAsset --------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetResponse {
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub media_contents: Vec<MediaContent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaContent {
+    /// MIME type, e.g. `image/png`, `image/svg+xml`.
+    #[serde(rename = "type")]
+    pub media_type: String,
+    /// base64 of the file.
+    pub data: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_number::deserialize"
+    )]
+    pub height: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_number::deserialize"
+    )]
+    pub width: Option<String>,
+}
+
+// ---- pushMultipleAccounts: wire request ------------------------------------------------
+
+/// `signatureData`: echoed back inside MDES's JWS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureData {
+    #[serde(
+        rename = "callbackURL",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub callback_url: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub complete_issuer_app_activation: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub complete_website_activation: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub account_holder_data_supplied: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_requestor_session_id: Option<String>,
+}
+
+/// `pushFundingAccounts` / `pushFundingAccount`: `{encryptedPayload}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EncryptedFundingAccounts {
+    pub encrypted_payload: EncryptedPayload,
+}
+
+/// The pushMultipleAccounts request as sent (payload encrypted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushMultipleAccountsRequest {
+    pub request_id: String,
+    pub push_funding_accounts: EncryptedFundingAccounts,
+    pub token_requestor_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_data: Option<SignatureData>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub request_issuer_initiated_digitization_data: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_account_receipts_validity_period: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_code: Option<String>,
+}
+
+/// The deprecated pushAccount request (one account, singular `pushFundingAccount`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushAccountRequest {
+    pub request_id: String,
+    pub push_funding_account: EncryptedFundingAccounts,
+    pub token_requestor_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_data: Option<SignatureData>,
+}
+
+// ---- the plaintext that gets encrypted -------------------------------------------------
+
+/// One item of the encrypted array: `{pushAccountId, fundingAccountData}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushFundingAccount {
+    pub push_account_id: String,
+    pub funding_account_data: FundingAccountData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct FundingAccountData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_account_data: Option<CardAccountData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub financial_account_data: Option<FinancialAccountData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_holder_data: Option<AccountHolderData>,
+    /// ISO-8601, e.g. `2019-07-04T12:09:56.123-07:00`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_valid_until_timestamp: Option<String>,
+}
+
+/// Card data. `Debug` shows only the last four digits (PCI DSS: no full PAN in logs).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardAccountData {
+    pub account_number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_month: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_year: Option<String>,
+}
+
+impl std::fmt::Debug for CardAccountData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardAccountData")
+            .field("account_number", &mask(&self.account_number))
+            .field("expiry_month", &self.expiry_month)
+            .field("expiry_year", &self.expiry_year)
+            .finish()
+    }
+}
+
+/// `…1234`: at most the last four characters.
+pub fn mask(s: &str) -> String {
+    let n = s.chars().count();
+    let tail: String = s.chars().skip(n.saturating_sub(4)).collect();
+    format!("…{tail}")
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FinancialAccountData {
+    pub financial_account_id: String,
+    pub interbank_card_association_id: String,
+    /// ISO 3166-1 alpha-3.
+    pub country_code: String,
+}
+
+impl std::fmt::Debug for FinancialAccountData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FinancialAccountData")
+            .field("financial_account_id", &mask(&self.financial_account_id))
+            .field(
+                "interbank_card_association_id",
+                &self.interbank_card_association_id,
+            )
+            .field("country_code", &self.country_code)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountHolderData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_holder_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_holder_address: Option<AccountHolderAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_holder_email_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_holder_mobile_phone_number: Option<PhoneNumber>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountHolderAddress {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_subdivision: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneNumber {
+    pub country_dial_in_code: String,
+    pub phone_number: String,
+}
+
+// ---- pushMultipleAccounts / pushAccount: responses -------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PushMultipleAccountsResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_id: Option<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub push_account_receipts: Vec<PushAccountReceiptEntry>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub available_push_methods: Vec<PushMethod>,
+    /// JWS (SPEC §5), present when the TR supports signatures and a receipt was issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub token_requestor_signature_support: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub errors: Vec<MdesError>,
+}
+
+/// One account's outcome: a receipt, or errors (a push can half succeed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PushAccountReceiptEntry {
+    #[serde(default)]
+    pub push_account_id: String,
+    /// `MCC-<UUID>`-like, but treat as opaque (≤64 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_account_receipt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_initiated_digitization_data: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub errors: Vec<MdesError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PushAccountResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_account_receipt: Option<String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub available_push_methods: Vec<PushMethod>,
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub errors: Vec<MdesError>,
+}
+
+/// The payload of MDES's JWS `signature` as seen from the real sandbox (SPEC §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PushSignaturePayload {
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub push_account_receipts: Vec<String>,
+    #[serde(
+        rename = "callbackURL",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub callback_url: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub complete_website_activation: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool::deserialize"
+    )]
+    pub account_holder_data_supplied: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+impl PushSignaturePayload {
+    /// What MDES signs for a push: the receipts plus the request's `signatureData` fields, in
+    /// the order the real sandbox uses (`completeIssuerAppActivation` and
+    /// `tokenRequestorSessionId` are not part of it).
+    pub fn new(receipts: Vec<String>, signature_data: Option<&SignatureData>) -> Self {
+        let sd = signature_data.cloned().unwrap_or_default();
+        PushSignaturePayload {
+            push_account_receipts: receipts,
+            callback_url: sd.callback_url,
+            complete_website_activation: sd.complete_website_activation,
+            account_holder_data_supplied: sd.account_holder_data_supplied,
+            locale: sd.locale,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SANDBOX_DIR: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/sandbox-exchange"
+    );
+
+    #[test]
+    fn parses_real_sandbox_exchange_when_available() {
+        // The reference files live outside the repository; skip quietly when absent (CI has
+        // them beside the clone, as `shared/`).
+        let Ok(req) =
+            std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-data-encrypted.json"))
+        else {
+            return;
+        };
+        let req: PushMultipleAccountsRequest = serde_json::from_str(&req).unwrap();
+        assert_eq!(req.token_requestor_id, "50123197928");
+        assert_eq!(
+            req.push_funding_accounts
+                .encrypted_payload
+                .oaep_hashing_algorithm
+                .as_deref(),
+            Some("SHA512")
+        );
+        let plain: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-data.json")).unwrap(),
+        )
+        .unwrap();
+        let accounts: Vec<PushFundingAccount> = serde_json::from_value(
+            plain["pushFundingAccounts"]["encryptedPayload"]["encryptedData"].clone(),
+        )
+        .unwrap();
+        assert_eq!(
+            accounts[0].push_account_id,
+            "CA-132d72d4fcb2f4136a0532d3093ff1ab"
+        );
+        let resp: PushMultipleAccountsResponse = serde_json::from_str(
+            &std::fs::read_to_string(format!("{SANDBOX_DIR}/request1-response.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            resp.push_account_receipts[0]
+                .push_account_receipt
+                .as_deref(),
+            Some("MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B")
+        );
+        assert_eq!(
+            resp.available_push_methods[0].method_type,
+            PushMethodType::Web
+        );
+    }
+
+    #[test]
+    fn tolerant_of_unknown_fields_values_and_number_ranges() {
+        let body = r#"{"responseId":"r","newTopLevel":{"x":1},"tokenRequestors":[{
+            "tokenRequestorId":"50123197928","name":"Legal","consumerFacingEntityName":"Shown",
+            "imageAssetId":"a1","tokenRequestorType":"PAYMENT_FACILITATOR","walletId":"103",
+            "enabledAccountRanges":[5222220000000000000,"5454545450000000000",{"odd":1}],
+            "supportedPushMethods":["WEB","SMART_TV"],
+            "availablePushMethods":[{"type":"WEB","uri":"https://wallet.example/push"},{"type":"CAR","uri":"car://x"}],
+            "supportsMultiplePushedCards":"TRUE","supportedAccountHolderData":["NAME","FINGERPRINT"],
+            "somethingNew":[1,2,3]}],"errors":null}"#;
+        let r: GetEligibleTokenRequestorsResponse = serde_json::from_str(body).unwrap();
+        let tr = &r.token_requestors[0];
+        assert_eq!(
+            tr.token_requestor_type,
+            TokenRequestorType::Other("PAYMENT_FACILITATOR".into())
+        );
+        assert_eq!(
+            tr.enabled_account_ranges,
+            vec![5222220000000000000, 5454545450000000000]
+        );
+        assert_eq!(
+            tr.supported_push_methods[1],
+            PushMethodType::Other("SMART_TV".into())
+        );
+        assert_eq!(tr.supports_multiple_pushed_cards, Some(true));
+        assert_eq!(
+            tr.supported_account_holder_data[1],
+            AccountHolderDataType::Other("FINGERPRINT".into())
+        );
+        assert!(tr.has_enabled_range("522222"));
+        assert!(!tr.has_enabled_range("5222221"));
+        assert_eq!(
+            tr.push_method(&PushMethodType::Web).unwrap().uri,
+            "https://wallet.example/push"
+        );
+        // Unknown enum values serialise back verbatim.
+        assert_eq!(
+            serde_json::to_value(&tr.token_requestor_type).unwrap(),
+            "PAYMENT_FACILITATOR"
+        );
+        assert!(r.errors.is_empty());
+    }
+
+    #[test]
+    fn error_shapes() {
+        let gw: GatewayErrorResponse = serde_json::from_str(r#"{"Errors":{"Error":[{"Source":"Gateway","ReasonCode":"INVALID_BODY_HASH","Description":"d","Recoverable":false,"Details":null}]}}"#).unwrap();
+        assert_eq!(gw.errors.error[0].reason_code, "INVALID_BODY_HASH");
+        let one: GatewayErrorResponse =
+            serde_json::from_str(r#"{"Errors":{"Error":{"ReasonCode":"X","Recoverable":"true"}}}"#)
+                .unwrap();
+        assert_eq!(one.errors.error[0].recoverable, Some(true));
+        let w: ErrorWrapper = serde_json::from_str(r#"{"responseId":"5d","errors":[{"source":"INPUT","reasonCode":"INVALID_FIELD_LENGTH","description":"Invalid Field Length - x","errorCode":1234,"recoverable":true}]}"#).unwrap();
+        assert_eq!(w.errors[0].error_code.as_deref(), Some("1234"));
+        let p: PushMultipleAccountsResponse = serde_json::from_str(r#"{"pushAccountReceipts":[{"pushAccountId":"a","pushAccountReceipt":"MCC-1"},{"pushAccountId":"b","errors":[{"reasonCode":"ACCOUNT_INELIGIBLE","recoverable":false}]}]}"#).unwrap();
+        assert_eq!(
+            p.push_account_receipts[1].errors[0].reason_code,
+            "ACCOUNT_INELIGIBLE"
+        );
+    }
+
+    #[test]
+    fn asset_sizes_may_be_strings_or_numbers() {
+        let a: AssetResponse = serde_json::from_str(r#"{"mediaContents":[{"type":"image/png","data":"iVBO","height":"192","width":192},{"type":"image/svg+xml","data":"PHN2Zz4="}]}"#).unwrap();
+        assert_eq!(a.media_contents[0].width.as_deref(), Some("192"));
+        assert_eq!(a.media_contents[1].height, None);
+    }
+
+    #[test]
+    fn signature_payload_serialises_like_the_real_sandbox() {
+        let sd = SignatureData {
+            callback_url: Some("https://sandbox.src.mastercard.com/provision".into()),
+            complete_issuer_app_activation: Some(true),
+            complete_website_activation: Some(false),
+            account_holder_data_supplied: Some(true),
+            locale: Some("en_US".into()),
+            token_requestor_session_id: None,
+        };
+        let p = PushSignaturePayload::new(
+            vec!["MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B".into()],
+            Some(&sd),
+        );
+        // Byte-identical to the payload of the real sandbox's JWS (reference/jws-samples.json).
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"pushAccountReceipts":["MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B"],"callbackURL":"https://sandbox.src.mastercard.com/provision","completeWebsiteActivation":false,"accountHolderDataSupplied":true,"locale":"en_US"}"#
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_pan() {
+        let c = CardAccountData {
+            account_number: "5123456789012345".into(),
+            expiry_month: Some("12".into()),
+            expiry_year: Some("29".into()),
+        };
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("512345678901") && shown.contains("2345"),
+            "{shown}"
+        );
+        assert_eq!(pad_range("522222"), Some(5222220000000000000));
+        assert_eq!(pad_range("12345678901234567890"), None);
+        assert_eq!(pad_range("52a"), None);
+    }
+}
