@@ -24,6 +24,9 @@ pub struct Settings {
     pub issuer: IssuerSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+    pub mdes: crate::mdes::MdesSettings,
+    pub catalog: crate::catalog::CatalogSettings,
+    pub sandbox: crate::sandbox::SandboxSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,6 +120,9 @@ impl Default for Settings {
             issuer: IssuerSettings::default(),
             demo: DemoSettings::default(),
             log: LogSettings::default(),
+            mdes: crate::mdes::MdesSettings::default(),
+            catalog: crate::catalog::CatalogSettings::default(),
+            sandbox: crate::sandbox::SandboxSettings::default(),
         }
     }
 }
@@ -276,6 +282,17 @@ impl Settings {
                     return Err(SettingsError::new(name, "is required when demo.enabled is false"));
                 }
             }
+        }
+        for range in &self.catalog.account_ranges {
+            if crate::domain::AccountRange::parse(range).is_err() {
+                return Err(SettingsError::new("catalog.account_ranges", format!("{range:?} is not 9 to 19 digits")));
+            }
+        }
+        if self.catalog.check_interval_secs == 0 || self.catalog.lease_secs == 0 {
+            return Err(SettingsError::new("catalog.check_interval_secs", "intervals must be greater than 0"));
+        }
+        if self.sandbox.enabled == Some(true) && !self.demo.enabled {
+            return Err(SettingsError::new("sandbox.enabled", "the sandbox runs only with demo.enabled = true"));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.filter)
             .map_err(|e| SettingsError::new("log.filter", e.to_string()))?;

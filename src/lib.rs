@@ -3,10 +3,12 @@
 //! to Mastercard. See the README and `DESIGN.md`.
 
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod mdes;
+pub mod sandbox;
 pub mod secrets;
 pub mod startup;
 pub mod store;

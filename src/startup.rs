@@ -12,6 +12,8 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::config::Settings;
+use crate::mdes::MdesClient;
+use crate::sandbox::SandboxKeys;
 use crate::secrets::Secrets;
 use crate::store::{SqlSessionStore, Store, Vault};
 use crate::web::error::AppError;
@@ -24,16 +26,28 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let secrets = Secrets::resolve(&settings)?;
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+        let port = listener.local_addr()?.port();
+        // Port 0 (tests) means "any": the public URL must name the real one.
+        settings.server.port = port;
+        let mdes = Arc::new(mdes_client(&settings)?);
         let store = open_store(&settings, &secrets).await?;
         if settings.demo.enabled {
             crate::demo::seed_if_empty(&store).await.context("loading demo data")?;
         }
-        let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
-        let port = listener.local_addr()?.port();
-        let server = run(listener, Arc::new(settings), store.clone(), secrets)?;
+        let settings = Arc::new(settings);
+        let server = run(listener, settings.clone(), store.clone(), mdes.clone(), secrets)?;
+        if settings.catalog.scheduled {
+            tokio::spawn(crate::catalog::run_schedule(
+                store.clone(),
+                mdes,
+                settings.catalog.clone(),
+                crate::catalog::lease_owner(),
+            ));
+        }
         Ok(Self { port, server, store })
     }
 
@@ -51,6 +65,20 @@ impl Application {
     }
 }
 
+/// The MDES client: against the mounted sandbox in the demo (its keys
+/// generated at first run), else as `mdes.*` says. Keys are loaded and
+/// checked here, so a bad key stops start-up with a line naming the setting.
+pub fn mdes_client(settings: &Settings) -> anyhow::Result<MdesClient> {
+    let mdes_settings = if settings.sandbox.is_enabled(settings.demo.enabled) {
+        let dir = settings.sandbox.keys_dir(&settings.data_dir);
+        let keys = SandboxKeys::ensure(&dir).map_err(|e| anyhow::anyhow!("sandbox keys in {}: {e}", dir.display()))?;
+        settings.sandbox.portal_mdes_settings(&settings.mdes, &settings.public_url(), &keys)
+    } else {
+        settings.mdes.clone()
+    };
+    MdesClient::from_settings(&mdes_settings).map_err(|e| anyhow::anyhow!("invalid setting {e}"))
+}
+
 /// Connects and migrates the database.
 pub async fn open_store(settings: &Settings, secrets: &Secrets) -> anyhow::Result<Store> {
     let url = settings.database_url();
@@ -61,7 +89,13 @@ pub async fn open_store(settings: &Settings, secrets: &Secrets) -> anyhow::Resul
     Ok(store)
 }
 
-fn run(listener: TcpListener, settings: Arc<Settings>, store: Store, secrets: Secrets) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    settings: Arc<Settings>,
+    store: Store,
+    mdes: Arc<MdesClient>,
+    secrets: Secrets,
+) -> anyhow::Result<Server> {
     let key = Key::from(&secrets.cookie_key);
     let secure = settings.secure_cookies();
     // The store keeps a session for the absolute limit; the `SignedIn`
@@ -70,7 +104,7 @@ fn run(listener: TcpListener, settings: Arc<Settings>, store: Store, secrets: Se
         i64::try_from(settings.session.absolute_timeout_secs.max(settings.session.idle_timeout_secs))
             .unwrap_or(3600),
     );
-    let state = web::Data::new(AppState { settings: settings.clone(), store: store.clone() });
+    let state = web::Data::new(AppState { settings: settings.clone(), store: store.clone(), mdes });
     let form_limit = settings.server.max_form_bytes;
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(SqlSessionStore::new(store.clone()), key.clone())

@@ -3,6 +3,7 @@
 //! only the migrations differ per engine (`migrations/sqlite`, `migrations/postgres`).
 
 mod accounts;
+mod catalog;
 mod cardholders;
 mod sessions;
 mod throttle;
@@ -15,6 +16,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
 pub use accounts::{AccountKind, FundingAccount, NewFundingAccount};
+pub use catalog::{CatalogStatus, Logo};
 pub use cardholders::{AccountHolderData, Cardholder, NewCardholder};
 pub use sessions::{CARDHOLDER_KEY as CARDHOLDER_SESSION_KEY, SqlSessionStore};
 pub use throttle::FailureScope;

@@ -15,12 +15,14 @@ use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::web;
 
 use crate::config::Settings;
+use crate::mdes::MdesClient;
 use crate::store::Store;
 
 /// What every handler may reach.
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
+    pub mdes: Arc<MdesClient>,
 }
 
 /// The portal's routes.
@@ -31,7 +33,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/").get(pages::cards::home))
         .service(web::resource("/login").get(pages::sign_in::show).post(pages::sign_in::submit))
         .service(web::resource("/logout").post(pages::sign_in::sign_out))
-        .service(web::resource("/cards").get(pages::cards::my_cards));
+        .service(web::resource("/cards").get(pages::cards::my_cards))
+        .service(web::resource("/add/requestors").get(pages::add::requestors))
+        .service(web::resource("/logos/{asset_id}").get(pages::logos::logo));
 }
 
 /// Turns every 4xx/5xx into the HTML error page.

@@ -62,8 +62,26 @@ pub async fn spawn_app_with(engine: Engine, customise: impl FnOnce(&mut Settings
     start(settings, dir).await
 }
 
+/// Sandbox keys, generated once per test process (RSA key generation is the
+/// slowest part of starting the app) and shared by every test app.
+pub async fn shared_keys_dir() -> std::path::PathBuf {
+    static KEYS: OnceCell<std::path::PathBuf> = OnceCell::const_new();
+    KEYS.get_or_init(|| async {
+        let dir = std::env::temp_dir().join(format!("pushprov-test-keys-{}", std::process::id()));
+        let for_thread = dir.clone();
+        tokio::task::spawn_blocking(move || pushprov::sandbox::SandboxKeys::ensure(&for_thread))
+            .await
+            .unwrap()
+            .expect("sandbox keys");
+        dir
+    })
+    .await
+    .clone()
+}
+
 pub async fn test_settings(dir: &std::path::Path, engine: Engine) -> Settings {
     let mut settings = Settings::default();
+    settings.sandbox.keys_dir = Some(shared_keys_dir().await);
     settings.server.port = 0;
     settings.data_dir = dir.to_path_buf();
     settings.log.filter = "warn".into();

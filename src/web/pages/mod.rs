@@ -1,7 +1,9 @@
 //! One struct per page; each renders one template under `templates/`.
 
+pub mod add;
 pub mod cards;
 pub mod health;
+pub mod logos;
 pub mod sign_in;
 
 use actix_web::HttpResponse;

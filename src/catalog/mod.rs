@@ -1,0 +1,10 @@
+//! The token requestor catalogue (SPEC §2, §9): fetched from MDES, stored
+//! with logos, refreshed safely, and filtered for the cards a cardholder picks.
+
+mod assets;
+mod eligibility;
+mod refresh;
+
+pub use assets::{AssetLimits, checked_logo};
+pub use eligibility::{Device, Ineligible, eligible_for, why_ineligible};
+pub use refresh::{CatalogSettings, RefreshError, RefreshReport, lease_owner, refresh, refresh_if_stale, run_schedule};

@@ -1,0 +1,288 @@
+//! Refreshing the catalogue from MDES.
+//!
+//! One refresh: take the lease (several instances share a database), ask
+//! getEligibleTokenRequestors for the issuer's ranges in batches of 25, and
+//! only if every batch answered, replace the stored catalogue in one
+//! transaction; then fetch logos for asset ids not stored yet (an asset id's
+//! content never changes). When MDES fails, the last good catalogue stays.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::assets::{AssetLimits, checked_logo};
+use crate::mdes::MdesClient;
+use crate::mdes::model::TokenRequestor;
+use crate::store::{Store, StoreError, now_unix};
+
+const LEASE: &str = "catalog-refresh";
+/// getEligibleTokenRequestors takes at most this many ranges per call.
+const RANGES_PER_CALL: usize = 25;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// Issuer account ranges (9–19 digits) to ask about; empty = the ranges
+    /// of the cards and accounts in the database.
+    pub account_ranges: Vec<String>,
+    /// Refresh when the last good refresh is older than this (14 days).
+    pub refresh_interval_secs: u64,
+    /// How often a running portal checks whether a refresh is due.
+    pub check_interval_secs: u64,
+    /// How long one instance may hold the refresh lease.
+    pub lease_secs: u64,
+    /// Largest logo kept, in bytes.
+    pub max_logo_bytes: usize,
+    /// Refresh in the background while serving (at start when empty or
+    /// stale, then when due). Off leaves it to `pushprov catalog refresh`.
+    pub scheduled: bool,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            account_ranges: Vec::new(),
+            refresh_interval_secs: 14 * 24 * 3600,
+            check_interval_secs: 3600,
+            lease_secs: 300,
+            max_logo_bytes: 256 * 1024,
+            scheduled: true,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error("another instance is refreshing the catalogue")]
+    Busy,
+    #[error("no account ranges to ask about (setting catalog.account_ranges, or cards in the database)")]
+    NoRanges,
+    #[error("MDES getEligibleTokenRequestors failed: {0}")]
+    Mdes(#[from] crate::mdes::MdesClientError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a refresh changed; `pushprov catalog refresh` prints it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RefreshReport {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub kept: usize,
+    pub skipped: Vec<String>,
+    pub logos_fetched: usize,
+    pub logos_rejected: usize,
+}
+
+impl std::fmt::Display for RefreshReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "token requestors: {} added, {} removed, {} unchanged", self.added.len(), self.removed.len(), self.kept)?;
+        for trid in &self.added {
+            writeln!(f, "  + {trid}")?;
+        }
+        for trid in &self.removed {
+            writeln!(f, "  - {trid}")?;
+        }
+        for reason in &self.skipped {
+            writeln!(f, "  skipped: {reason}")?;
+        }
+        write!(f, "logos: {} fetched, {} rejected", self.logos_fetched, self.logos_rejected)
+    }
+}
+
+/// Refreshes now (unless another instance holds the lease).
+pub async fn refresh(
+    store: &Store,
+    client: &MdesClient,
+    settings: &CatalogSettings,
+    owner: &str,
+) -> Result<RefreshReport, RefreshError> {
+    let lease_secs = i64::try_from(settings.lease_secs).unwrap_or(300);
+    if !store.try_take_lease(LEASE, owner, now_unix(), lease_secs).await? {
+        return Err(RefreshError::Busy);
+    }
+    let result = refresh_holding_lease(store, client, settings).await;
+    let now = now_unix();
+    let recorded = match &result {
+        Ok(_) => store.record_catalog_refresh(now, None).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "catalogue refresh failed; keeping the last good catalogue");
+            store.record_catalog_refresh(now, Some(&e.to_string())).await
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "could not record the catalogue refresh");
+    }
+    if let Err(e) = store.release_lease(LEASE, owner).await {
+        tracing::warn!(error = %e, "could not release the catalogue lease");
+    }
+    result
+}
+
+async fn refresh_holding_lease(
+    store: &Store,
+    client: &MdesClient,
+    settings: &CatalogSettings,
+) -> Result<RefreshReport, RefreshError> {
+    let ranges = if settings.account_ranges.is_empty() {
+        store.account_ranges_in_use().await?
+    } else {
+        settings.account_ranges.clone()
+    };
+    if ranges.is_empty() {
+        return Err(RefreshError::NoRanges);
+    }
+    let mut report = RefreshReport::default();
+    let mut fetched = Vec::new();
+    for batch in ranges.chunks(RANGES_PER_CALL) {
+        // Any failed batch aborts the refresh: a partial answer must not
+        // remove the TRs the missing batches would have returned.
+        let response = client.get_eligible_token_requestors(batch).await?;
+        fetched.extend(response.token_requestors);
+    }
+    let trs = merge_and_check(fetched, &mut report);
+
+    let before: BTreeSet<String> = store.token_requestors().await?.into_iter().map(|t| t.token_requestor_id).collect();
+    let after: BTreeSet<String> = trs.iter().map(|t| t.token_requestor_id.clone()).collect();
+    report.added = after.difference(&before).cloned().collect();
+    report.removed = before.difference(&after).cloned().collect();
+    report.kept = after.intersection(&before).count();
+    store.replace_token_requestors(&trs, now_unix()).await?;
+
+    let limits = AssetLimits { max_bytes: settings.max_logo_bytes };
+    let asset_ids: BTreeSet<&str> = trs.iter().filter_map(|t| t.image_asset_id.as_deref()).collect();
+    for asset_id in asset_ids {
+        if store.has_logo(asset_id).await? {
+            continue;
+        }
+        match client.get_asset(asset_id).await {
+            Ok(asset) => {
+                for media in &asset.media_contents {
+                    match checked_logo(media, limits) {
+                        Ok(logo) => {
+                            store.insert_logo(asset_id, &logo, now_unix()).await?;
+                            report.logos_fetched += 1;
+                        }
+                        Err(why) => {
+                            tracing::warn!(%asset_id, media_type = %media.media_type, %why, "asset content skipped");
+                            report.logos_rejected += 1;
+                        }
+                    }
+                }
+            }
+            // A logo that cannot be fetched now is tried again next refresh;
+            // meanwhile the TR shows the neutral placeholder.
+            Err(e) => tracing::warn!(%asset_id, error = %e, "getAsset failed"),
+        }
+    }
+    tracing::info!(
+        added = report.added.len(),
+        removed = report.removed.len(),
+        kept = report.kept,
+        logos = report.logos_fetched,
+        "catalogue refreshed"
+    );
+    Ok(report)
+}
+
+/// Drops what cannot be shown or used, merging duplicates (the same TR may
+/// come back for several ranges or batches: its enabled ranges are united).
+fn merge_and_check(fetched: Vec<TokenRequestor>, report: &mut RefreshReport) -> Vec<TokenRequestor> {
+    let mut by_id: BTreeMap<String, TokenRequestor> = BTreeMap::new();
+    for mut tr in fetched {
+        let trid = tr.token_requestor_id.clone();
+        if trid.len() != 11 || !trid.bytes().all(|b| b.is_ascii_digit()) {
+            let shown: String = trid.chars().take(20).collect();
+            tracing::warn!(trid = %shown.escape_debug(), "token requestor with an invalid id skipped");
+            report.skipped.push(format!("invalid tokenRequestorId {:?}", shown));
+            continue;
+        }
+        if tr.consumer_facing_entity_name.trim().is_empty() {
+            tr.consumer_facing_entity_name = tr.name.clone();
+        }
+        let name_len = tr.consumer_facing_entity_name.chars().count();
+        if tr.consumer_facing_entity_name.trim().is_empty() || name_len > 100 {
+            // SPEC §9: the name must be shown in full; one we cannot show in
+            // full (or at all) is not shown.
+            tracing::warn!(%trid, name_len, "token requestor without a showable name skipped");
+            report.skipped.push(format!("{trid}: name missing or longer than 100 characters"));
+            continue;
+        }
+        if let Some(id) = &tr.image_asset_id {
+            let ok = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+            if !ok {
+                tracing::warn!(%trid, "image asset id unusable; the TR gets the placeholder logo");
+                tr.image_asset_id = None;
+            }
+        }
+        match by_id.get_mut(&trid) {
+            Some(existing) => {
+                tracing::info!(%trid, "token requestor returned more than once; merged");
+                for range in tr.enabled_account_ranges {
+                    if !existing.enabled_account_ranges.contains(&range) {
+                        existing.enabled_account_ranges.push(range);
+                    }
+                }
+            }
+            None => {
+                by_id.insert(trid, tr);
+            }
+        }
+    }
+    by_id.into_values().collect()
+}
+
+/// Refreshes when the catalogue is empty or older than the interval.
+pub async fn refresh_if_stale(
+    store: &Store,
+    client: &MdesClient,
+    settings: &CatalogSettings,
+    owner: &str,
+) -> Result<Option<RefreshReport>, RefreshError> {
+    let status = store.catalog_status().await?;
+    let interval = i64::try_from(settings.refresh_interval_secs).unwrap_or(i64::MAX / 2);
+    let stale = match status.last_success_at {
+        None => true,
+        Some(at) => now_unix() - at >= interval,
+    };
+    if !stale {
+        return Ok(None);
+    }
+    match refresh(store, client, settings, owner).await {
+        Ok(report) => Ok(Some(report)),
+        Err(RefreshError::Busy) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs for the life of the portal: refresh at start when empty or stale,
+/// then check every `check_interval_secs`. After a failure it tries again
+/// sooner (30 s, doubling), so a portal started while MDES was down gets
+/// its catalogue as soon as MDES is back.
+pub async fn run_schedule(store: Store, client: std::sync::Arc<MdesClient>, settings: CatalogSettings, owner: String) {
+    let check = Duration::from_secs(settings.check_interval_secs.max(1));
+    let mut retry = Duration::from_secs(30);
+    loop {
+        let wait = match refresh_if_stale(&store, &client, &settings, &owner).await {
+            Ok(_) => {
+                retry = Duration::from_secs(30);
+                check
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in_secs = retry.as_secs(), "scheduled catalogue refresh failed");
+                let wait = retry.min(check);
+                retry = (retry * 2).min(check);
+                wait
+            }
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Who holds a lease: host, process and a random part (several instances
+/// may run on one host).
+pub fn lease_owner() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!("{host}-{}-{:08x}", std::process::id(), rand::random::<u32>())
+}
