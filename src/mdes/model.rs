@@ -343,6 +343,13 @@ impl TokenRequestor {
     pub fn has_enabled_range(&self, range: &str) -> bool {
         pad_range(range).is_some_and(|r| self.enabled_account_ranges.contains(&r))
     }
+    /// Whether this TR is enabled for the card: one of the issuer's configured account ranges
+    /// is a prefix of the PAN and is among the TR's enabled ranges (SPEC §9).
+    pub fn covers_card(&self, pan: &str, issuer_ranges: &[String]) -> bool {
+        issuer_ranges
+            .iter()
+            .any(|r| pan.starts_with(r.as_str()) && self.has_enabled_range(r))
+    }
     pub fn push_method(&self, t: &PushMethodType) -> Option<&PushMethod> {
         self.available_push_methods
             .iter()
@@ -769,6 +776,13 @@ mod tests {
         );
         assert!(tr.has_enabled_range("522222"));
         assert!(!tr.has_enabled_range("5222221"));
+        let issuer = vec!["522222".to_string(), "545454546".to_string()];
+        assert!(tr.covers_card("5222221234567890", &issuer));
+        assert!(
+            !tr.covers_card("5454545461234567", &issuer),
+            "range not enabled for this TR"
+        );
+        assert!(!tr.covers_card("4111111111111111", &issuer));
         assert_eq!(
             tr.push_method(&PushMethodType::Web).unwrap().uri,
             "https://wallet.example/push"
