@@ -467,6 +467,9 @@ async fn calls_are_traced_with_the_request_id_and_never_the_pan() {
         .finish();
     // Current-thread runtime: the default subscriber covers the client's futures.
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites first hit by other tests (no subscriber then) cached "never
+    // interested"; recompute now that this thread has one.
+    tracing::callsite::rebuild_interest_cache();
 
     let mdes = h::start(|req, n| {
         if n == 1 {

@@ -65,6 +65,9 @@ async fn no_demo_data_outside_demo_mode() {
     settings.demo.enabled = false;
     settings.session.cookie_key = Some(hex::encode([1u8; 64]).into());
     settings.database.account_number_key = Some(hex::encode([2u8; 32]).into());
+    // Production talks to MDES as configured (here, nowhere reachable).
+    settings.mdes = crate::mdes_helpers::settings("http://127.0.0.1:9");
+    settings.catalog.scheduled = false;
     let app = start(settings, dir).await;
     assert_eq!(app.store.count_cardholders().await.unwrap(), 0);
     assert_eq!(app.sign_in("alice", "alice-demo-2026").await.status().as_u16(), 401);
