@@ -27,6 +27,23 @@ pub struct Settings {
     pub mdes: crate::mdes::MdesSettings,
     pub catalog: crate::catalog::CatalogSettings,
     pub sandbox: crate::sandbox::SandboxSettings,
+    pub token_events: TokenEventSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenEventSettings {
+    /// 64 hex digits (32 bytes) shared with the sender of token events.
+    /// Generated in the demo; required otherwise.
+    pub secret: Option<SecretString>,
+    /// Events whose timestamp is further than this from now are refused.
+    pub replay_window_secs: u64,
+}
+
+impl Default for TokenEventSettings {
+    fn default() -> Self {
+        Self { secret: None, replay_window_secs: 300 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +140,7 @@ impl Default for Settings {
             mdes: crate::mdes::MdesSettings::default(),
             catalog: crate::catalog::CatalogSettings::default(),
             sandbox: crate::sandbox::SandboxSettings::default(),
+            token_events: TokenEventSettings::default(),
         }
     }
 }
@@ -277,6 +295,7 @@ impl Settings {
             for (name, value) in [
                 ("session.cookie_key", &self.session.cookie_key),
                 ("database.account_number_key", &self.database.account_number_key),
+                ("token_events.secret", &self.token_events.secret),
             ] {
                 if value.as_ref().is_none_or(|v| v.expose_secret().is_empty()) {
                     return Err(SettingsError::new(name, "is required when demo.enabled is false"));

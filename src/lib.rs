@@ -13,4 +13,5 @@ pub mod secrets;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod token_events;
 pub mod web;

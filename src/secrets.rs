@@ -1,5 +1,5 @@
-//! The two symmetric secrets the portal needs: the session-cookie key and the
-//! key that encrypts account numbers at rest. In production they come from
+//! The symmetric secrets the portal needs: the session-cookie key, the key
+//! that encrypts account numbers at rest, and the token-event key. In production they come from
 //! settings (env or file); in the demo they are generated once into the data
 //! folder (mode 0600) so a fresh checkout runs with no step and no secret is
 //! ever committed.
@@ -14,6 +14,8 @@ use crate::config::Settings;
 pub struct Secrets {
     pub cookie_key: [u8; 64],
     pub account_number_key: [u8; 32],
+    /// Authenticates token events (see `token_events`).
+    pub token_event_key: [u8; 32],
 }
 
 impl Secrets {
@@ -30,6 +32,12 @@ impl Secrets {
                 settings.database.account_number_key.as_ref(),
                 settings,
                 "account-number.key",
+            )?,
+            token_event_key: resolve_one::<32>(
+                "token_events.secret",
+                settings.token_events.secret.as_ref(),
+                settings,
+                "token-events.key",
             )?,
         })
     }

@@ -65,6 +65,7 @@ async fn no_demo_data_outside_demo_mode() {
     settings.demo.enabled = false;
     settings.session.cookie_key = Some(hex::encode([1u8; 64]).into());
     settings.database.account_number_key = Some(hex::encode([2u8; 32]).into());
+    settings.token_events.secret = Some(hex::encode([3u8; 32]).into());
     // Production talks to MDES as configured (here, nowhere reachable).
     settings.mdes = crate::mdes_helpers::settings("http://127.0.0.1:9");
     settings.catalog.scheduled = false;
