@@ -227,7 +227,10 @@ impl Settings {
                 config::Environment::with_prefix("PUSHPROV")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    // Lists in the environment are comma-separated.
+                    .list_separator(",")
+                    .with_list_parse_key("catalog.account_ranges"),
             )
             .build()
             .map_err(config_error)?;

@@ -1,4 +1,4 @@
-//! The `pushprov` command: `serve` (default) and `migrate`.
+//! The `pushprov` command: `serve` (default), `migrate`, `catalog refresh`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use pushprov::config::Settings;
 use pushprov::secrets::Secrets;
-use pushprov::startup::{Application, open_store};
+use pushprov::startup::{Application, mdes_client, open_store};
 
 #[derive(Parser)]
 #[command(name = "pushprov", about = "Issuer portal for Mastercard MDES push provisioning", version)]
@@ -24,6 +24,17 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// The token requestor catalogue.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Fetch the catalogue from MDES now and print what changed.
+    Refresh,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +64,13 @@ fn main() -> ExitCode {
             Command::Migrate => {
                 open_store(&settings, &Secrets::resolve(&settings)?).await?;
                 println!("migrations applied");
+            }
+            Command::Catalog { action: CatalogCommand::Refresh } => {
+                let store = open_store(&settings, &Secrets::resolve(&settings)?).await?;
+                let client = mdes_client(&settings)?;
+                let owner = pushprov::catalog::lease_owner();
+                let report = pushprov::catalog::refresh(&store, &client, &settings.catalog, &owner).await?;
+                println!("{report}");
             }
         }
         anyhow::Ok(())

@@ -82,3 +82,110 @@ pub fn eligible_for<'a>(
 ) -> Vec<&'a TokenRequestor> {
     trs.iter().filter(|tr| why_ineligible(tr, cards, device).is_none()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::AccountKind;
+
+    fn tr(ranges: &[u64], methods: &[(&str, &str)], multi: Option<bool>) -> TokenRequestor {
+        let methods: Vec<_> = methods.iter().map(|(t, uri)| serde_json::json!({"type": t, "uri": uri})).collect();
+        serde_json::from_value(serde_json::json!({
+            "tokenRequestorId": "50123197928",
+            "consumerFacingEntityName": "Wallet",
+            "tokenRequestorType": "WALLET",
+            "enabledAccountRanges": ranges,
+            "availablePushMethods": methods,
+            "supportsMultiplePushedCards": multi,
+        }))
+        .unwrap()
+    }
+
+    fn card(id: &str, range: &str) -> FundingAccount {
+        FundingAccount {
+            public_id: id.into(),
+            cardholder_id: 1,
+            kind: AccountKind::Card,
+            product: "Card".into(),
+            funding_type: "CREDIT".into(),
+            last4: "0000".into(),
+            account_range: range.into(),
+            expiry_month: Some(1),
+            expiry_year: Some(2099),
+            interbank_card_association_id: None,
+            country_code: None,
+            status: "ACTIVE".into(),
+        }
+    }
+
+    const CREDIT: u64 = 5_204_731_600_000_000_000;
+    const DEBIT: u64 = 5_355_220_100_000_000_000;
+    const WEB: (&str, &str) = ("WEB", "https://tr.example/push");
+
+    #[test]
+    fn eligible_when_every_rule_holds() {
+        let (a, b) = (card("a", "520473160"), card("b", "535522010"));
+        let wallet = tr(&[CREDIT, DEBIT], &[WEB], Some(true));
+        assert_eq!(why_ineligible(&wallet, &[&a, &b], Device::Desktop), None);
+    }
+
+    #[test]
+    fn every_card_range_must_be_enabled_exactly_after_padding() {
+        let (a, b) = (card("a", "520473160"), card("b", "535522010"));
+        let credit_only = tr(&[CREDIT], &[WEB], Some(true));
+        assert_eq!(
+            why_ineligible(&credit_only, &[&a, &b], Device::Desktop),
+            Some(Ineligible::RangeNotEnabled { card: "b".into() })
+        );
+        // Compared on the 19-digit padded value: a sub-range is a different range.
+        let sub_range = card("c", "5204731601");
+        assert!(matches!(why_ineligible(&credit_only, &[&sub_range], Device::Desktop), Some(Ineligible::RangeNotEnabled { .. })));
+        let same_when_padded = card("d", "5204731600");
+        assert_eq!(why_ineligible(&credit_only, &[&same_when_padded], Device::Desktop), None);
+    }
+
+    #[test]
+    fn needs_a_push_method_usable_on_this_device() {
+        let a = card("a", "520473160");
+        let app_only = tr(&[CREDIT], &[("IOS", "https://tr.example/ios"), ("ANDROID", "https://tr.example/and")], None);
+        assert_eq!(why_ineligible(&app_only, &[&a], Device::Desktop), Some(Ineligible::NoPushMethodForDevice));
+        assert_eq!(why_ineligible(&app_only, &[&a], Device::Ios), None);
+        assert_eq!(why_ineligible(&app_only, &[&a], Device::Android), None);
+        // A phone falls back to the web method when the TR has no app method for it.
+        let web_only = tr(&[CREDIT], &[WEB], None);
+        assert_eq!(why_ineligible(&web_only, &[&a], Device::Ios), None);
+        // A method without a URI is not usable.
+        let empty_uri = tr(&[CREDIT], &[("WEB", "")], None);
+        assert_eq!(why_ineligible(&empty_uri, &[&a], Device::Desktop), Some(Ineligible::NoPushMethodForDevice));
+    }
+
+    #[test]
+    fn several_cards_need_multiple_pushed_cards_support() {
+        let (a, b) = (card("a", "520473160"), card("b", "520473160"));
+        for multi in [None, Some(false)] {
+            let single = tr(&[CREDIT], &[WEB], multi);
+            assert_eq!(why_ineligible(&single, &[&a, &b], Device::Desktop), Some(Ineligible::SingleCardOnly));
+            assert_eq!(why_ineligible(&single, &[&a], Device::Desktop), None);
+        }
+    }
+
+    #[test]
+    fn at_most_five_cards() {
+        let cards: Vec<_> = (0..6).map(|i| card(&i.to_string(), "520473160")).collect();
+        let refs: Vec<_> = cards.iter().collect();
+        let wallet = tr(&[CREDIT], &[WEB], Some(true));
+        assert_eq!(why_ineligible(&wallet, &refs, Device::Desktop), Some(Ineligible::TooManyCards));
+        assert_eq!(why_ineligible(&wallet, &refs[..5], Device::Desktop), None);
+        assert_eq!(why_ineligible(&wallet, &[], Device::Desktop), Some(Ineligible::NoCards));
+    }
+
+    #[test]
+    fn device_from_user_agent() {
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15";
+        let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile";
+        let desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120";
+        assert_eq!(Device::from_user_agent(iphone), Device::Ios);
+        assert_eq!(Device::from_user_agent(android), Device::Android);
+        assert_eq!(Device::from_user_agent(desktop), Device::Desktop);
+    }
+}

@@ -3,6 +3,7 @@ mod mdes_helpers;
 
 mod assets;
 mod cards;
+mod catalog;
 mod config;
 mod errors;
 mod health;
