@@ -28,6 +28,7 @@ pub struct Settings {
     pub catalog: crate::catalog::CatalogSettings,
     pub sandbox: crate::sandbox::SandboxSettings,
     pub token_events: TokenEventSettings,
+    pub provisioning: crate::provisioning::ProvisioningSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -141,6 +142,7 @@ impl Default for Settings {
             catalog: crate::catalog::CatalogSettings::default(),
             sandbox: crate::sandbox::SandboxSettings::default(),
             token_events: TokenEventSettings::default(),
+            provisioning: crate::provisioning::ProvisioningSettings::default(),
         }
     }
 }
@@ -316,6 +318,7 @@ impl Settings {
         if self.sandbox.enabled == Some(true) && !self.demo.enabled {
             return Err(SettingsError::new("sandbox.enabled", "the sandbox runs only with demo.enabled = true"));
         }
+        self.provisioning.validate().map_err(|(setting, problem)| SettingsError { setting, problem })?;
         tracing_subscriber::EnvFilter::try_new(&self.log.filter)
             .map_err(|e| SettingsError::new("log.filter", e.to_string()))?;
         Ok(())

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod mdes;
+pub mod provisioning;
 pub mod sandbox;
 pub mod secrets;
 pub mod startup;

@@ -104,7 +104,12 @@ fn run(
         i64::try_from(settings.session.absolute_timeout_secs.max(settings.session.idle_timeout_secs))
             .unwrap_or(3600),
     );
-    let state = web::Data::new(AppState { settings: settings.clone(), store: store.clone(), mdes });
+    let state = web::Data::new(AppState {
+        settings: settings.clone(),
+        store: store.clone(),
+        mdes,
+        token_event_key: secrets.token_event_key,
+    });
     let form_limit = settings.server.max_form_bytes;
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(SqlSessionStore::new(store.clone()), key.clone())

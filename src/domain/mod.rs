@@ -2,6 +2,8 @@
 
 mod account_number;
 mod login;
+mod provisioning_state;
 
 pub use account_number::{AccountNumber, AccountNumberError, AccountRange};
 pub use login::{Login, LoginError};
+pub use provisioning_state::ProvisioningState;

@@ -338,7 +338,17 @@ impl MdesClient {
         &self,
         push: &PushRequest,
     ) -> Result<PushOutcome, MdesClientError> {
-        let request_id = request::new_request_id();
+        self.push_multiple_accounts_as(push, request::new_request_id())
+            .await
+    }
+
+    /// The same with a `requestId` chosen by the caller, who persists it before the call (a
+    /// provisioning record names the request MDES support will ask about).
+    pub async fn push_multiple_accounts_as(
+        &self,
+        push: &PushRequest,
+        request_id: String,
+    ) -> Result<PushOutcome, MdesClientError> {
         let wire = push
             .to_wire(request_id.clone(), &self.encryptor)
             .map_err(|e| match e {

@@ -5,6 +5,7 @@
 mod accounts;
 mod catalog;
 mod cardholders;
+mod provisioning;
 mod sessions;
 mod throttle;
 mod vault;
@@ -18,6 +19,7 @@ use sqlx::migrate::Migrator;
 pub use accounts::{AccountKind, FundingAccount, NewFundingAccount};
 pub use catalog::{CatalogStatus, Logo};
 pub use cardholders::{AccountHolderData, Cardholder, NewCardholder};
+pub use provisioning::{NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, StoredTokenEvent};
 pub use sessions::{CARDHOLDER_KEY as CARDHOLDER_SESSION_KEY, SqlSessionStore};
 pub use throttle::FailureScope;
 pub use vault::{Vault, VaultError};

@@ -1,4 +1,4 @@
-//! Card and account numbers at rest: AES-256-GCM under a key held outside the
+//! Card and account numbers (and other secrets) at rest: AES-256-GCM under a key held outside the
 //! database (`database.account_number_key`), a fresh 96-bit nonce per value,
 //! and the row's `public_id` as associated data so a ciphertext copied onto
 //! another row does not decrypt. Stored as `v1:` + base64(nonce ‖ ciphertext).
@@ -31,19 +31,28 @@ impl Vault {
     }
 
     pub fn seal(&self, number: &AccountNumber, bound_to: &str) -> Result<String, VaultError> {
+        self.seal_text(number.expose(), bound_to)
+    }
+
+    pub fn open(&self, sealed: &str, bound_to: &str) -> Result<AccountNumber, VaultError> {
+        AccountNumber::parse_digits(&self.open_text(sealed, bound_to)?).map_err(|_| VaultError::Decrypt)
+    }
+
+    /// Any other secret kept at rest the same way (e.g. a callback token).
+    pub fn seal_text(&self, text: &str, bound_to: &str) -> Result<String, VaultError> {
         let mut nonce_bytes = [0u8; 12];
         rand::fill(&mut nonce_bytes);
         let nonce = Nonce::from(nonce_bytes);
         let ciphertext = self
             .cipher
-            .encrypt(&nonce, Payload { msg: number.expose().as_bytes(), aad: bound_to.as_bytes() })
+            .encrypt(&nonce, Payload { msg: text.as_bytes(), aad: bound_to.as_bytes() })
             .map_err(|_| VaultError::Encrypt)?;
         let mut out = nonce_bytes.to_vec();
         out.extend_from_slice(&ciphertext);
         Ok(format!("{VERSION}{}", B64.encode(out)))
     }
 
-    pub fn open(&self, sealed: &str, bound_to: &str) -> Result<AccountNumber, VaultError> {
+    pub fn open_text(&self, sealed: &str, bound_to: &str) -> Result<String, VaultError> {
         let raw = sealed
             .strip_prefix(VERSION)
             .and_then(|b| B64.decode(b).ok())
@@ -55,8 +64,7 @@ impl Vault {
             .cipher
             .decrypt(&Nonce::from(nonce_bytes), Payload { msg: ciphertext, aad: bound_to.as_bytes() })
             .map_err(|_| VaultError::Decrypt)?;
-        let text = String::from_utf8(plain).map_err(|_| VaultError::Decrypt)?;
-        AccountNumber::parse_digits(&text).map_err(|_| VaultError::Decrypt)
+        String::from_utf8(plain).map_err(|_| VaultError::Decrypt)
     }
 }
 

@@ -27,6 +27,13 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("CSRF token missing or wrong")]
     Csrf,
+    /// The thing asked for is gone for good (used or expired link); the
+    /// message says what to do next.
+    #[error("gone: {0}")]
+    Gone(&'static str),
+    /// Another request is working on the same thing right now.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// Not signed in (or the session ended): go to the sign-in page.
     #[error("sign-in required")]
     SignInRequired { next: String, expired: bool },
@@ -63,6 +70,8 @@ impl ErrorPage {
             ),
             404 => ("Page not found", "We could not find that page. Check the address or start again from the home page."),
             405 => ("That action is not available here", "Please use the links and buttons on the page."),
+            409 => ("Please wait a moment", "We are still working on your last request. Refresh this page in a few seconds."),
+            410 => ("This link no longer works", "It was already used or has expired. Start again from your cards."),
             413 => ("That was too much to send", "What you sent was larger than we accept. Please shorten it and try again."),
             429 => ("Too many attempts", "Please wait a few minutes before you try again."),
             503 => ("Service temporarily unavailable", "Please try again in a few minutes."),
@@ -83,6 +92,8 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -102,7 +113,10 @@ impl ResponseError for AppError {
         let mut page = ErrorPage::for_status(status);
         match self {
             Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
-            Self::BadRequest(message) => page.message = message,
+            Self::BadRequest(message) | Self::Gone(message) | Self::Conflict(message) => {
+                tracing::info!(error = %self, "request refused");
+                page.message = message;
+            }
             other => tracing::info!(error = %other, "request refused"),
         }
         let mut response = HttpResponse::build(status).finish();
@@ -126,14 +140,15 @@ pub fn render_error_pages<B: MessageBody + 'static>(
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let status = res.status();
     let page = res.response().extensions().get::<ErrorPage>().cloned();
-    let is_html = res
+    let ours = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if page.is_none() && is_html {
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if page.is_none() && ours {
         // A page of ours sent with an error status (e.g. the sign-in form
-        // again with 401): it is already what the cardholder should see.
+        // again with 401), or a JSON API answer: already what the client
+        // should get.
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let page = page.unwrap_or_else(|| ErrorPage::for_status(status));

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod error;
 pub mod pages;
 pub mod session;
+pub mod token_events;
 
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub mdes: Arc<MdesClient>,
+    /// Authenticates `POST /token-events`.
+    pub token_event_key: [u8; 32],
 }
 
 /// The portal's routes.
@@ -34,7 +37,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/login").get(pages::sign_in::show).post(pages::sign_in::submit))
         .service(web::resource("/logout").post(pages::sign_in::sign_out))
         .service(web::resource("/cards").get(pages::cards::my_cards))
+        .service(web::resource("/cards/where").get(pages::provisioning::where_my_cards_are))
+        .service(web::resource("/add").get(pages::add::intro))
+        .service(web::resource("/add/cards").get(pages::add::cards))
+        .service(web::resource("/add/cards/chosen").get(pages::add::cards_chosen))
         .service(web::resource("/add/requestors").get(pages::add::requestors))
+        .service(web::resource("/add/review").get(pages::add::review))
+        .service(web::resource("/add/push").post(pages::add::push))
+        .service(web::resource("/provisioning/return/{token}").get(pages::provisioning::returned))
+        .service(web::resource("/provisioning/{id}").get(pages::provisioning::show))
+        .service(web::resource("/provisioning/{id}/continue").get(pages::provisioning::continue_to_tr))
+        .service(web::resource("/provisioning/{id}/retry").post(pages::provisioning::retry))
+        .service(
+            web::resource(crate::token_events::PATH)
+                .app_data(web::PayloadConfig::default().limit(token_events::MAX_EVENT_BYTES))
+                .post(token_events::receive),
+        )
         .service(web::resource("/logos/{asset_id}").get(pages::logos::logo));
 }
 

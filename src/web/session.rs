@@ -16,6 +16,14 @@ const CARDHOLDER_ID: &str = crate::store::CARDHOLDER_SESSION_KEY;
 const SIGNED_IN_AT: &str = "signed_in_at";
 const LAST_SEEN_AT: &str = "last_seen_at";
 const CSRF_TOKEN: &str = "csrf_token";
+const STEP_UP_CODE: &str = "step_up_code";
+const STEP_UP_EXPIRES: &str = "step_up_expires_at";
+const STEP_UP_TRIES: &str = "step_up_tries";
+
+fn code_hash(code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(code.as_bytes()))
+}
 
 /// Typed access to the session state; no other code names session keys.
 pub struct TypedSession(Session);
@@ -53,6 +61,34 @@ impl TypedSession {
         let token = URL_SAFE_NO_PAD.encode(bytes);
         self.insert(CSRF_TOKEN, &token)?;
         Ok(token)
+    }
+
+    /// A new one-time code for step-up, valid five minutes, three tries.
+    /// Only its hash is kept in the session.
+    pub fn issue_step_up_code(&self) -> Result<String, AppError> {
+        let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
+        self.insert(STEP_UP_CODE, code_hash(&code))?;
+        self.insert(STEP_UP_EXPIRES, now_unix() + 300)?;
+        self.insert(STEP_UP_TRIES, 0u32)?;
+        Ok(code)
+    }
+
+    /// Checks a step-up code; a used, expired or thrice-missed code is gone.
+    pub fn check_step_up_code(&self, code: &str) -> Result<bool, AppError> {
+        let Some(expected) = self.get::<String>(STEP_UP_CODE) else { return Ok(false) };
+        let expires = self.get::<i64>(STEP_UP_EXPIRES).unwrap_or(0);
+        let tries = self.get::<u32>(STEP_UP_TRIES).unwrap_or(0) + 1;
+        let matches = bool::from(subtle::ConstantTimeEq::ct_eq(code_hash(code.trim()).as_bytes(), expected.as_bytes()));
+        if matches && now_unix() <= expires && tries <= 3 {
+            self.0.remove(STEP_UP_CODE);
+            return Ok(true);
+        }
+        if tries >= 3 || now_unix() > expires {
+            self.0.remove(STEP_UP_CODE);
+        } else {
+            self.insert(STEP_UP_TRIES, tries)?;
+        }
+        Ok(false)
     }
 
     /// The token stored in the session, if any (never creates one).

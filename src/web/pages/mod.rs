@@ -4,6 +4,7 @@ pub mod add;
 pub mod cards;
 pub mod health;
 pub mod logos;
+pub mod provisioning;
 pub mod sign_in;
 
 use actix_web::HttpResponse;

@@ -1,0 +1,504 @@
+//! The push provisioning journey as a state machine over one persisted
+//! record per push (SPEC §1, §7, §8, §9): create the record, push to MDES,
+//! hand the browser to the token requestor, take it back, and say honestly
+//! what is known. Web handlers call these functions; nothing here renders.
+
+mod handoff;
+mod outcome;
+mod settings;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub use handoff::{HandOff, choose_push_method, hand_off_url};
+pub use outcome::{AccountOutcome, reason_message};
+pub use settings::{ProvisioningSettings, StepUp};
+
+use crate::catalog::{Device, Ineligible, why_ineligible};
+use crate::config::Settings;
+use crate::domain::ProvisioningState;
+use crate::mdes::model::{
+    AccountHolderAddress, AccountHolderData, AccountHolderDataType, CardAccountData, FinancialAccountData,
+    FundingAccountData, PhoneNumber, PushFundingAccount, SignatureData, TokenRequestor,
+};
+use crate::mdes::{MdesClient, MdesClientError, PushRequest};
+use crate::store::{
+    AccountKind, Cardholder, FundingAccount, NewProvisioning, ProvisioningRecord, PushResult, Store, StoreError,
+    StoredTokenEvent, now_unix,
+};
+
+/// Where the TR sends the browser back: `{public_url}{RETURN_PATH}/{token}`.
+pub const RETURN_PATH: &str = "/provisioning/return";
+
+#[derive(Debug, thiserror::Error)]
+pub enum JourneyError {
+    #[error("this token requestor cannot take these cards: {0:?}")]
+    Ineligible(Ineligible),
+    #[error("card or account not found for this cardholder")]
+    UnknownCard,
+    #[error("token requestor not in the catalogue")]
+    UnknownRequestor,
+    #[error("provisioning record not found (or not this cardholder's)")]
+    NotFound,
+    #[error("this return link was already used")]
+    AlreadyUsed,
+    #[error("this return link has expired")]
+    Expired,
+    #[error("a push for this record is still in progress")]
+    InProgress,
+    #[error("the push failed")]
+    PushFailed,
+    #[error("retry is not offered for this failure")]
+    NotRetryable,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The journey's collaborators, borrowed for one request.
+pub struct Journey<'a> {
+    pub store: &'a Store,
+    pub mdes: &'a MdesClient,
+    pub settings: &'a Settings,
+}
+
+/// What the TR appended to the return URL ([ours], SPEC §7): its word only.
+#[derive(Debug, Default, Clone)]
+pub struct ReturnReport {
+    pub receipts: Option<String>,
+    pub status: Option<String>,
+}
+
+const TR_STATUSES: &[&str] = &["APPROVED", "DECLINED", "REQUIRE_ADDITIONAL_AUTHENTICATION", "CANCELLED", "ERROR"];
+
+/// 256 random bits: the one-time, unguessable id in the callback URL.
+fn new_callback_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl Journey<'_> {
+    fn callback_url(&self, token: &str) -> String {
+        format!("{}{RETURN_PATH}/{token}", self.settings.public_url())
+    }
+
+    /// Creates the record and pushes. A second submit of the same review
+    /// form (`submission_id`) returns the first record and pushes nothing.
+    pub async fn start(
+        &self,
+        cardholder: &Cardholder,
+        tr: &TokenRequestor,
+        cards: &[&FundingAccount],
+        device: Device,
+        submission_id: &str,
+    ) -> Result<String, JourneyError> {
+        if let Some(id) = self.store.provisioning_by_submission(cardholder.id, submission_id).await? {
+            tracing::info!(provisioning = %id, "repeated submission: no second push");
+            return Ok(id);
+        }
+        if let Some(why) = why_ineligible(tr, cards, device) {
+            return Err(JourneyError::Ineligible(why));
+        }
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let request_id = crate::mdes::request::new_request_id();
+        let token = new_callback_token();
+        let accounts: Vec<(String, String)> =
+            cards.iter().enumerate().map(|(i, c)| (format!("PA{}", i + 1), c.public_id.clone())).collect();
+        let holder_supplied = !holder_fields(tr).is_empty();
+        let new = NewProvisioning {
+            id: &id,
+            callback_token: &token,
+            submission_id,
+            cardholder_id: cardholder.id,
+            trid: &tr.token_requestor_id,
+            tr_name: &tr.consumer_facing_entity_name,
+            request_id: &request_id,
+            locale: &cardholder.locale,
+            holder_data_supplied: holder_supplied,
+            accounts: &accounts,
+        };
+        if let Err(e) = self.store.insert_provisioning(&new).await {
+            // Two submits racing: the other one won the unique constraint.
+            if let Some(id) = self.store.provisioning_by_submission(cardholder.id, submission_id).await? {
+                return Ok(id);
+            }
+            return Err(e.into());
+        }
+        tracing::info!(provisioning = %id, %request_id, trid = %tr.token_requestor_id, cards = cards.len(), "provisioning created");
+        let record = self.store.provisioning(&id).await?.ok_or(JourneyError::NotFound)?;
+        self.push(&record, cardholder, tr, &token, device).await?;
+        Ok(id)
+    }
+
+    /// Sends the record's accounts to MDES (state `Created`) and stores the
+    /// answer: `Pushed` with receipts, or `PushFailed` with the reason.
+    async fn push(
+        &self,
+        record: &ProvisioningRecord,
+        cardholder: &Cardholder,
+        tr: &TokenRequestor,
+        callback_token: &str,
+        device: Device,
+    ) -> Result<(), JourneyError> {
+        let fields = holder_fields(tr);
+        let holder = (!fields.is_empty()).then(|| holder_data(cardholder, &fields));
+        let mut accounts = Vec::with_capacity(record.accounts.len());
+        let funding = self.store.funding_accounts(cardholder.id).await?;
+        for account in &record.accounts {
+            let card = funding.iter().find(|f| f.public_id == account.funding_account_id).ok_or(JourneyError::UnknownCard)?;
+            let number = self
+                .store
+                .account_number(cardholder.id, &card.public_id)
+                .await?
+                .ok_or(JourneyError::UnknownCard)?;
+            let data = match card.kind {
+                AccountKind::Card => FundingAccountData {
+                    card_account_data: Some(CardAccountData {
+                        account_number: number.expose().to_string(),
+                        expiry_month: card.expiry_month.map(|m| format!("{m:02}")),
+                        expiry_year: card.expiry_year.map(|y| format!("{:02}", y % 100)),
+                    }),
+                    ..FundingAccountData::default()
+                },
+                AccountKind::FinancialAccount => FundingAccountData {
+                    financial_account_data: Some(FinancialAccountData {
+                        financial_account_id: number.expose().to_string(),
+                        interbank_card_association_id: card.interbank_card_association_id.clone().unwrap_or_default(),
+                        country_code: card.country_code.clone().unwrap_or_default(),
+                    }),
+                    ..FundingAccountData::default()
+                },
+            };
+            accounts.push(PushFundingAccount {
+                push_account_id: account.push_account_id.clone(),
+                funding_account_data: FundingAccountData {
+                    account_holder_data: holder.clone(),
+                    // Mastercard recommends the data be valid for 30 minutes.
+                    data_valid_until_timestamp: valid_until(30 * 60),
+                    ..data
+                },
+            });
+        }
+        let settings = &self.settings.provisioning;
+        let request = PushRequest::new(tr.token_requestor_id.clone(), accounts)
+            .with_signature_data(SignatureData {
+                callback_url: Some(self.callback_url(callback_token)),
+                complete_website_activation: Some(settings.complete_website_activation),
+                account_holder_data_supplied: Some(holder.is_some()),
+                locale: Some(record.locale.clone()),
+                ..SignatureData::default()
+            })
+            .with_validity_period(settings.receipts_validity_minutes);
+        let pushed_at = now_unix();
+        match self.mdes.push_multiple_accounts_as(&request, record.request_id.clone()).await {
+            Ok(outcome) => {
+                // MDES's answer names the TR's push methods; the catalogue's
+                // are the fallback. Only these URIs are ever handed off to.
+                let from_response = choose_push_method(&outcome.response.available_push_methods, device);
+                let method = from_response.or_else(|| choose_push_method(&tr.available_push_methods, device));
+                let Some(method) = method else {
+                    tracing::warn!(provisioning = %record.id, "no usable push method for this device");
+                    self.store.record_push_failure(&record.id, "NO_PUSH_METHOD", false).await?;
+                    return Ok(());
+                };
+                let entries = &outcome.response.push_account_receipts;
+                let result = PushResult {
+                    push_method: method.method_type.as_str(),
+                    push_uri: &method.uri,
+                    signature: outcome.response.signature.as_deref(),
+                    receipts_expire_at: pushed_at + i64::from(settings.receipts_validity_minutes) * 60,
+                    accounts: record
+                        .accounts
+                        .iter()
+                        .map(|a| {
+                            let entry = entries.iter().find(|e| e.push_account_id == a.push_account_id);
+                            let receipt = entry.and_then(|e| e.push_account_receipt.as_deref()).filter(|r| r.len() <= 64);
+                            let error = entry.and_then(|e| e.errors.first());
+                            let reason = match (receipt, error) {
+                                (Some(_), _) => None,
+                                (None, Some(e)) => Some(e.reason_code.as_str()),
+                                (None, None) => Some("NO_RECEIPT"),
+                            };
+                            let recoverable = reason.map(|_| error.is_some_and(|e| e.recoverable == Some(true)));
+                            (a.push_account_id.as_str(), receipt, reason, recoverable)
+                        })
+                        .collect(),
+                };
+                let issued = result.accounts.iter().filter(|a| a.1.is_some()).count();
+                self.store.record_push_result(&record.id, &result).await?;
+                tracing::info!(provisioning = %record.id, request_id = %record.request_id, issued, failed = result.accounts.len() - issued, "push stored");
+                Ok(())
+            }
+            Err(e) => {
+                let reason = e.reason_code().map(str::to_string).unwrap_or_else(|| error_class(&e).to_string());
+                tracing::warn!(provisioning = %record.id, request_id = %record.request_id, error = %e, recoverable = e.recoverable(), "push failed");
+                self.store.record_push_failure(&record.id, &reason, e.recoverable()).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A record of this cardholder's (others' records do not exist for them).
+    pub async fn record(&self, id: &str, cardholder_id: i64) -> Result<ProvisioningRecord, JourneyError> {
+        match self.store.provisioning(id).await? {
+            Some(record) if record.cardholder_id == cardholder_id => Ok(record),
+            _ => Err(JourneyError::NotFound),
+        }
+    }
+
+    /// Pushes again for fresh receipts from `record.state`, then returns the
+    /// updated record (its state says whether the push worked).
+    async fn repush(
+        &self,
+        record: &ProvisioningRecord,
+        cardholder: &Cardholder,
+        device: Device,
+    ) -> Result<ProvisioningRecord, JourneyError> {
+        let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
+        let request_id = crate::mdes::request::new_request_id();
+        let token = new_callback_token();
+        if !self.store.begin_repush(&record.id, record.state, &request_id, &token).await? {
+            return Err(JourneyError::InProgress);
+        }
+        tracing::info!(provisioning = %record.id, %request_id, from = record.state.as_str(), "pushing again for fresh receipts");
+        let fresh = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        self.push(&fresh, cardholder, &tr, &token, device).await?;
+        self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)
+    }
+
+    /// The cardholder continues to the TR: fresh receipts when they expire
+    /// soon (or were already handed off once), then the hand-off URL.
+    pub async fn continue_to_tr(&self, id: &str, cardholder: &Cardholder, device: Device) -> Result<String, JourneyError> {
+        let mut record = self.record(id, cardholder.id).await?;
+        let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(60);
+        let stale = record.receipts_expire_at.is_none_or(|at| at - now_unix() <= margin);
+        match record.state {
+            ProvisioningState::Pushed if !stale => {}
+            // Receipts never go to a TR twice: the back button and a second
+            // "continue" get fresh ones.
+            ProvisioningState::Pushed | ProvisioningState::HandedOff => {
+                record = self.repush(&record, cardholder, device).await?;
+                if record.state != ProvisioningState::Pushed {
+                    return Err(JourneyError::PushFailed);
+                }
+            }
+            ProvisioningState::Created => return Err(JourneyError::InProgress),
+            ProvisioningState::PushFailed => return Err(JourneyError::PushFailed),
+            ProvisioningState::Returned => return Err(JourneyError::AlreadyUsed),
+        }
+        let uri = record.push_uri.clone().ok_or(JourneyError::PushFailed)?;
+        let receipts: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
+        if !self.store.record_hand_off(&record.id).await? {
+            return Err(JourneyError::InProgress);
+        }
+        let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        let callback_url = self.callback_url(&token);
+        tracing::info!(provisioning = %record.id, method = record.push_method.as_deref().unwrap_or(""), "handed off to the token requestor");
+        Ok(hand_off_url(
+            &self.settings.provisioning,
+            &HandOff {
+                trid: &record.trid,
+                uri: &uri,
+                receipts: &receipts,
+                callback_url: &callback_url,
+                locale: &record.locale,
+                complete_website_activation: self.settings.provisioning.complete_website_activation,
+                account_holder_data_supplied: record.holder_data_supplied,
+                signature: record.signature.as_deref(),
+            },
+        ))
+    }
+
+    /// Retry after a recoverable failure (the cardholder asked: a new push
+    /// with a new request id, never a silent repeat).
+    pub async fn retry(&self, id: &str, cardholder: &Cardholder, device: Device) -> Result<ProvisioningRecord, JourneyError> {
+        let record = self.record(id, cardholder.id).await?;
+        if record.state != ProvisioningState::PushFailed || record.error_recoverable != Some(true) {
+            return Err(JourneyError::NotRetryable);
+        }
+        self.repush(&record, cardholder, device).await
+    }
+
+    /// The browser is back from the TR with the record's one-time token.
+    pub async fn record_return(
+        &self,
+        token: &str,
+        cardholder_id: i64,
+        report: &ReturnReport,
+    ) -> Result<String, JourneyError> {
+        let record = self
+            .store
+            .provisioning_by_callback_token(token)
+            .await?
+            .filter(|r| r.cardholder_id == cardholder_id)
+            .ok_or(JourneyError::NotFound)?;
+        let from = match record.state {
+            ProvisioningState::HandedOff | ProvisioningState::Pushed => record.state,
+            ProvisioningState::Returned => return Err(JourneyError::AlreadyUsed),
+            _ => return Err(JourneyError::NotFound),
+        };
+        let grace = i64::try_from(self.settings.provisioning.return_grace_secs).unwrap_or(900);
+        if record.receipts_expire_at.is_some_and(|at| now_unix() > at + grace) {
+            return Err(JourneyError::Expired);
+        }
+        let (overall, per_receipt) = read_report(&record, report);
+        if !self.store.record_return(&record.id, from, overall.as_deref(), &per_receipt).await? {
+            return Err(JourneyError::AlreadyUsed);
+        }
+        tracing::info!(provisioning = %record.id, reported = overall.as_deref().unwrap_or("-"), "browser returned from the token requestor");
+        Ok(record.id)
+    }
+
+    /// Each account of the record with what is known of it.
+    pub async fn outcomes(&self, record: &ProvisioningRecord) -> Result<Vec<AccountOutcome>, JourneyError> {
+        let receipts: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
+        let events = self.store.latest_token_events(&receipts).await?;
+        Ok(record
+            .accounts
+            .iter()
+            .map(|a| {
+                let event = a.receipt.as_deref().and_then(|r| events.iter().find(|e| e.receipt == r));
+                AccountOutcome::of(a, event)
+            })
+            .collect())
+    }
+
+    /// Stores an authenticated token event. `Ok(true)` when new, `Ok(false)`
+    /// for a duplicate; whether the receipt is known yet does not matter —
+    /// it may arrive before the push answer is stored.
+    pub async fn accept_token_event(&self, event: &crate::token_events::TokenEvent) -> Result<bool, TokenEventError> {
+        const STATUSES: &[&str] = &["ACTIVE", "INACTIVE", "SUSPENDED", "DELETED", "DECLINED"];
+        if !STATUSES.contains(&event.status.as_str()) {
+            return Err(TokenEventError::Invalid("status"));
+        }
+        let clean = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_graphic());
+        if !clean(&event.event_id, 64) {
+            return Err(TokenEventError::Invalid("eventId"));
+        }
+        if !clean(&event.push_account_receipt, 64) {
+            return Err(TokenEventError::Invalid("pushAccountReceipt"));
+        }
+        if event.token_unique_reference.as_deref().is_some_and(|t| !clean(t, 64)) {
+            return Err(TokenEventError::Invalid("tokenUniqueReference"));
+        }
+        let occurred = time::OffsetDateTime::parse(&event.occurred_at, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| TokenEventError::Invalid("occurredAt"))?;
+        let occurred_at_ms = i64::try_from(occurred.unix_timestamp_nanos() / 1_000_000).map_err(|_| TokenEventError::Invalid("occurredAt"))?;
+        let stored = StoredTokenEvent {
+            event_id: event.event_id.clone(),
+            receipt: event.push_account_receipt.clone(),
+            token_unique_reference: event.token_unique_reference.clone(),
+            status: event.status.clone(),
+            occurred_at_ms,
+        };
+        let new = self.store.insert_token_event(&stored).await?;
+        let known = self.store.receipt_known(&stored.receipt).await?;
+        tracing::info!(event_id = %stored.event_id, status = %stored.status, new, known_receipt = known, "token event");
+        Ok(new)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenEventError {
+    #[error("invalid field {0}")]
+    Invalid(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The TR's report, kept only where it names this record's receipts: a
+/// report about other receipts is ignored (and logged) as tampering.
+fn read_report(record: &ProvisioningRecord, report: &ReturnReport) -> (Option<String>, Vec<(String, String)>) {
+    let receipts: Vec<&str> = report.receipts.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect();
+    let statuses: Vec<&str> = report.status.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect();
+    let ours: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
+    let well_formed = !statuses.is_empty()
+        && statuses.len() == receipts.len()
+        && statuses.iter().all(|s| TR_STATUSES.contains(s))
+        && receipts.iter().all(|r| ours.contains(r));
+    if !well_formed {
+        if report.receipts.is_some() || report.status.is_some() {
+            tracing::warn!(provisioning = %record.id, "return parameters do not match the record; ignored");
+        }
+        return (None, Vec::new());
+    }
+    let per_receipt: Vec<(String, String)> =
+        receipts.iter().zip(&statuses).map(|(r, s)| (r.to_string(), s.to_string())).collect();
+    let overall = if statuses.iter().all(|s| *s == statuses[0]) { statuses[0].to_string() } else { "MIXED".into() };
+    (Some(overall), per_receipt)
+}
+
+/// The holder fields the TR accepts (SPEC §2: send only those).
+fn holder_fields(tr: &TokenRequestor) -> Vec<AccountHolderDataType> {
+    tr.supported_account_holder_data
+        .iter()
+        .filter(|t| !matches!(t, AccountHolderDataType::Other(_)))
+        .cloned()
+        .collect()
+}
+
+fn holder_data(cardholder: &Cardholder, fields: &[AccountHolderDataType]) -> AccountHolderData {
+    let h = &cardholder.holder;
+    let mut data = AccountHolderData::default();
+    for field in fields {
+        match field {
+            AccountHolderDataType::Name => {
+                // accountHolderName is at most 27 characters.
+                data.account_holder_name = h.name.as_ref().map(|n| n.chars().take(27).collect());
+            }
+            AccountHolderDataType::Address => {
+                if h.address_line1.is_some() {
+                    data.account_holder_address = Some(AccountHolderAddress {
+                        line1: h.address_line1.clone(),
+                        line2: h.address_line2.clone(),
+                        city: h.address_city.clone(),
+                        country_subdivision: h.address_subdivision.clone(),
+                        postal_code: h.address_postal_code.clone(),
+                        country: h.address_country.clone(),
+                    });
+                }
+            }
+            AccountHolderDataType::EmailAddress => data.account_holder_email_address = h.email.clone(),
+            AccountHolderDataType::MobilePhoneNumber => {
+                if let (Some(code), Some(number)) = (&h.phone_dial_code, &h.phone_number) {
+                    data.account_holder_mobile_phone_number =
+                        Some(PhoneNumber { country_dial_in_code: code.clone(), phone_number: number.clone() });
+                }
+            }
+            AccountHolderDataType::Other(_) => {}
+        }
+    }
+    data
+}
+
+/// The holder fields that will actually be shared with `tr` for this
+/// cardholder, in words, for the review page.
+pub fn shared_fields(tr: &TokenRequestor, cardholder: &Cardholder) -> Vec<&'static str> {
+    let h = &cardholder.holder;
+    holder_fields(tr)
+        .iter()
+        .filter_map(|f| match f {
+            AccountHolderDataType::Name if h.name.is_some() => Some("Your name"),
+            AccountHolderDataType::Address if h.address_line1.is_some() => Some("Your postal address"),
+            AccountHolderDataType::EmailAddress if h.email.is_some() => Some("Your e-mail address"),
+            AccountHolderDataType::MobilePhoneNumber if h.phone_number.is_some() => Some("Your mobile phone number"),
+            _ => None,
+        })
+        .collect()
+}
+
+fn valid_until(secs: i64) -> Option<String> {
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
+    at.format(&time::format_description::well_known::Rfc3339).ok()
+}
+
+fn error_class(e: &MdesClientError) -> &'static str {
+    match e {
+        MdesClientError::Timeout => "TIMEOUT",
+        MdesClientError::Connect => "UNREACHABLE",
+        MdesClientError::Http { .. } => "HTTP_ERROR",
+        MdesClientError::InvalidResponse { .. } => "INVALID_RESPONSE",
+        MdesClientError::Transport(_) => "TRANSPORT",
+        _ => "ERROR",
+    }
+}

@@ -1,0 +1,89 @@
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// How the cardholder proves it is them again before a push (PSD2 SCA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepUp {
+    /// Re-enter the sign-in password.
+    Password,
+    /// A one-time code (in the demo the page shows it, as an SMS would).
+    Otp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProvisioningSettings {
+    pub step_up: StepUp,
+    /// `pushAccountReceiptsValidityPeriod`, minutes (5–15).
+    pub receipts_validity_minutes: u32,
+    /// Push again for fresh receipts when they expire within this many
+    /// seconds as the cardholder continues to the token requestor.
+    pub refresh_margin_secs: u64,
+    /// The return link works until the receipts expire plus this long.
+    pub return_grace_secs: u64,
+    /// `completeWebsiteActivation` sent in `signatureData`.
+    pub complete_website_activation: bool,
+    /// Per-TRID hand-off URL templates, overriding the default (see README).
+    pub uri_templates: BTreeMap<String, String>,
+}
+
+impl Default for ProvisioningSettings {
+    fn default() -> Self {
+        Self {
+            step_up: StepUp::Password,
+            receipts_validity_minutes: 15,
+            refresh_margin_secs: 60,
+            return_grace_secs: 900,
+            complete_website_activation: true,
+            uri_templates: BTreeMap::new(),
+        }
+    }
+}
+
+/// SPEC §7: the receipts, callback and signature appended to the TR's URI.
+pub const DEFAULT_URI_TEMPLATE: &str = "{uri}{sep}pushAccountReceipts={pushAccountReceipts}&callbackURL={callbackURL}\
+&locale={locale}&completeWebsiteActivation={completeWebsiteActivation}\
+&accountHolderDataSupplied={accountHolderDataSupplied}&signature={signature}";
+
+/// The placeholders a template may use.
+pub const TEMPLATE_PLACEHOLDERS: &[&str] = &[
+    "uri",
+    "sep",
+    "pushAccountReceipts",
+    "callbackURL",
+    "locale",
+    "completeWebsiteActivation",
+    "accountHolderDataSupplied",
+    "signature",
+];
+
+impl ProvisioningSettings {
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if !(5..=15).contains(&self.receipts_validity_minutes) {
+            return Err(("provisioning.receipts_validity_minutes".into(), "must be between 5 and 15".into()));
+        }
+        for (trid, template) in &self.uri_templates {
+            let setting = format!("provisioning.uri_templates.{trid}");
+            if trid.len() != 11 || !trid.bytes().all(|b| b.is_ascii_digit()) {
+                return Err((setting, "the key must be an 11-digit token requestor id".into()));
+            }
+            // The TR's own URI must come first: a template can never send the
+            // browser anywhere but the address MDES gave for this TR.
+            if !template.starts_with("{uri}") {
+                return Err((setting, "must start with {uri}".into()));
+            }
+            let mut rest = template.as_str();
+            while let Some(open) = rest.find('{') {
+                let close = rest[open..].find('}').ok_or_else(|| (setting.clone(), "has an unclosed {".to_string()))?;
+                let name = &rest[open + 1..open + close];
+                if !TEMPLATE_PLACEHOLDERS.contains(&name) {
+                    return Err((setting, format!("unknown placeholder {{{name}}}")));
+                }
+                rest = &rest[open + close + 1..];
+            }
+        }
+        Ok(())
+    }
+}
