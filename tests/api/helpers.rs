@@ -106,6 +106,24 @@ pub async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
     TestApp { address, client, cookies, store, settings, _dir: dir }
 }
 
+/// A second browser on the same app: its own cookies, same server.
+pub fn start_second_client(app: &TestApp) -> TestApp {
+    let cookies = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_provider(cookies.clone())
+        .build()
+        .expect("client");
+    TestApp {
+        address: app.address.clone(),
+        client,
+        cookies,
+        store: app.store.clone(),
+        settings: app.settings.clone(),
+        _dir: tempfile::tempdir().expect("temp dir"),
+    }
+}
+
 /// Creates an empty database on the test server. Databases left by earlier
 /// runs are dropped once per test process, before any is created.
 async fn fresh_postgres_database() -> String {

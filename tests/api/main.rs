@@ -7,6 +7,7 @@ mod catalog;
 mod config;
 mod errors;
 mod health;
+mod journey;
 mod mdes_client;
 mod sessions;
 mod sign_in;
