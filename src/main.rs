@@ -1,4 +1,4 @@
-//! The `pushprov` command: `serve` (default) and `migrate`.
+//! The `pushprov` command: `serve` (default), `migrate` and `sandbox`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +24,19 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Run the built-in MDES sandbox and demo token requestors alone, on
+    /// `sandbox.port` (README "Sandbox").
+    Sandbox {
+        #[command(subcommand)]
+        action: Option<SandboxCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SandboxCommand {
+    /// Print the sandbox's data set (token requestors, test cards) as JSON:
+    /// the built-in one, or `sandbox.data_file`'s.
+    Data,
 }
 
 fn main() -> ExitCode {
@@ -49,6 +62,19 @@ fn main() -> ExitCode {
                 let app = Application::build(settings.clone()).await?;
                 tracing::info!(url = %settings.public_url(), port = app.port(), "pushprov is serving");
                 app.run_until_stopped().await?;
+            }
+            Command::Sandbox { action: Some(SandboxCommand::Data) } => {
+                let data = settings.sandbox.load_data()?;
+                println!("{}", serde_json::to_string_pretty(&data)?);
+            }
+            Command::Sandbox { action: None } => {
+                anyhow::ensure!(
+                    settings.sandbox.is_enabled(settings.demo.enabled),
+                    "the sandbox runs only with demo.enabled = true"
+                );
+                let secrets = Secrets::resolve(&settings)?;
+                let (_, server) = pushprov::sandbox::run_standalone(&settings, secrets.token_event_key)?;
+                server.await?;
             }
             Command::Migrate => {
                 open_store(&settings, &Secrets::resolve(&settings)?).await?;

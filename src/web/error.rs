@@ -131,6 +131,16 @@ pub fn render_error_pages<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if page.is_none() && is_json {
+        // A JSON API's error answer (the mounted MDES sandbox): its caller
+        // is a program that needs the JSON, not a page.
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
     if page.is_none() && is_html {
         // A page of ours sent with an error status (e.g. the sign-in form
         // again with 401): it is already what the cardholder should see.
