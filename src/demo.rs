@@ -94,6 +94,36 @@ pub const CARDHOLDERS: &[DemoCardholder] = &[
             card("Mastercard Debit (old)", "DEBIT", "5355220100020209", DEBIT_RANGE, (10, 2024)),
         ],
     },
+    // QA: one card per card-driven sandbox scenario (`sandbox::SandboxData`'s
+    // test cards; README "Sandbox" has the table).
+    DemoCardholder {
+        login: "quinn",
+        password: "quinn-demo-2026",
+        display_name: "Quinn Tester",
+        locale: "en_US",
+        holder: || AccountHolderData {
+            name: Some("Quinn Tester".into()),
+            email: Some("quinn.tester@example.com".into()),
+            phone_dial_code: Some("1".into()),
+            phone_number: Some("2025550143".into()),
+            address_line1: Some("1 Test Avenue".into()),
+            address_city: Some("Springfield".into()),
+            address_subdivision: Some("IL".into()),
+            address_postal_code: Some("62701".into()),
+            address_country: Some("USA".into()),
+            ..AccountHolderData::default()
+        },
+        accounts: &[
+            card("Test card — approved", "CREDIT", "5204731600010105", CREDIT_RANGE, (12, 2030)),
+            card("Test card — declined", "CREDIT", "5204731600020203", CREDIT_RANGE, (12, 2030)),
+            card("Test card — additional authentication", "CREDIT", "5204731600030301", CREDIT_RANGE, (12, 2030)),
+            card("Test card — MDES error, recoverable", "CREDIT", "5204731600040409", CREDIT_RANGE, (12, 2030)),
+            card("Test card — MDES error, not recoverable", "CREDIT", "5204731600050507", CREDIT_RANGE, (12, 2030)),
+            card("Test card — slow MDES", "CREDIT", "5204731600060605", CREDIT_RANGE, (12, 2030)),
+            card("Test card — MDES unavailable", "CREDIT", "5204731600070703", CREDIT_RANGE, (12, 2030)),
+            card("Test card — receipt expired", "DEBIT", "5355220100080807", DEBIT_RANGE, (12, 2030)),
+        ],
+    },
 ];
 
 /// Loads the demo cardholders when the database has none. Returns how many

@@ -1,4 +1,4 @@
-//! The `pushprov` command: `serve` (default), `migrate`, `catalog refresh`.
+//! The `pushprov` command: `serve` (default), `migrate`, `catalog refresh`, `sandbox`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,12 +29,25 @@ enum Command {
         #[command(subcommand)]
         action: CatalogCommand,
     },
+    /// Run the built-in MDES sandbox and demo token requestors alone, on
+    /// `sandbox.port` (README "Sandbox").
+    Sandbox {
+        #[command(subcommand)]
+        action: Option<SandboxCommand>,
+    },
 }
 
 #[derive(Subcommand)]
 enum CatalogCommand {
     /// Fetch the catalogue from MDES now and print what changed.
     Refresh,
+}
+
+#[derive(Subcommand)]
+enum SandboxCommand {
+    /// Print the sandbox's data set (token requestors, test cards) as JSON:
+    /// the built-in one, or `sandbox.data_file`'s.
+    Data,
 }
 
 fn main() -> ExitCode {
@@ -60,6 +73,19 @@ fn main() -> ExitCode {
                 let app = Application::build(settings.clone()).await?;
                 tracing::info!(url = %settings.public_url(), port = app.port(), "pushprov is serving");
                 app.run_until_stopped().await?;
+            }
+            Command::Sandbox { action: Some(SandboxCommand::Data) } => {
+                let data = settings.sandbox.load_data()?;
+                println!("{}", serde_json::to_string_pretty(&data)?);
+            }
+            Command::Sandbox { action: None } => {
+                anyhow::ensure!(
+                    settings.sandbox.is_enabled(settings.demo.enabled),
+                    "the sandbox runs only with demo.enabled = true"
+                );
+                let secrets = Secrets::resolve(&settings)?;
+                let (_, server) = pushprov::sandbox::run_standalone(&settings, secrets.token_event_key)?;
+                server.await?;
             }
             Command::Migrate => {
                 open_store(&settings, &Secrets::resolve(&settings)?).await?;

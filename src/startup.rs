@@ -13,7 +13,7 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::mdes::MdesClient;
-use crate::sandbox::SandboxKeys;
+use crate::sandbox::{SandboxKeys, SandboxState};
 use crate::secrets::Secrets;
 use crate::store::{SqlSessionStore, Store, Vault};
 use crate::web::error::AppError;
@@ -38,8 +38,15 @@ impl Application {
         if settings.demo.enabled {
             crate::demo::seed_if_empty(&store).await.context("loading demo data")?;
         }
+        // The sandbox mounted in the portal's own server, reached over HTTP
+        // at `{public_url}/sandbox/mdes` like Mastercard.
+        let sandbox = if settings.sandbox.is_enabled(settings.demo.enabled) {
+            Some(SandboxState::build(&settings, secrets.token_event_key, &settings.public_url(), false)?)
+        } else {
+            None
+        };
         let settings = Arc::new(settings);
-        let server = run(listener, settings.clone(), store.clone(), mdes.clone(), secrets)?;
+        let server = run(listener, settings.clone(), store.clone(), mdes.clone(), secrets, sandbox)?;
         if settings.catalog.scheduled {
             tokio::spawn(crate::catalog::run_schedule(
                 store.clone(),
@@ -95,6 +102,7 @@ fn run(
     store: Store,
     mdes: Arc<MdesClient>,
     secrets: Secrets,
+    sandbox: Option<Arc<SandboxState>>,
 ) -> anyhow::Result<Server> {
     let key = Key::from(&secrets.cookie_key);
     let secure = settings.secure_cookies();
@@ -132,6 +140,11 @@ fn run(
             .wrap(portal::error_pages())
             .wrap(portal::security_headers(secure))
             .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(|cfg| {
+                if let Some(sandbox) = &sandbox {
+                    crate::sandbox::routes(sandbox.clone())(cfg);
+                }
+            })
             .configure(portal::routes)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
     })

@@ -330,7 +330,10 @@ pub fn generate_demo_keys(dir: &Path, name: &str) -> Result<DemoKeyFiles, KeyErr
         )
     };
     std::fs::create_dir_all(dir).map_err(|e| unwritable(dir, &e))?;
-    let key = <PrivateKey as rsa::Generate>::try_generate()
+    // 2048 bits, as documented above and as Mastercard's own keys: the spec
+    // caps `encryptedKey` at 512 hex characters (a 2048-bit RSA block), so the
+    // crate's 3072-bit default made every sandbox push fail validation.
+    let key = PrivateKey::new(&mut rand::rng(), 2048)
         .map_err(|e| unwritable(&files.private_key, &format!("key generation failed: {e:?}")))?;
     let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(key.clone());
     let build = || -> Result<String, String> {

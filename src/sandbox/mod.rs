@@ -2,14 +2,59 @@
 //! reached over HTTP exactly like Mastercard, never called as a library by
 //! the portal. See the README's "Sandbox" section.
 
+pub mod api;
+pub mod data;
 pub mod keys;
+pub mod png;
+pub mod state;
+pub mod tr;
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::mdes::MdesSettings;
+pub use data::{SandboxData, Scenario};
 pub use keys::SandboxKeys;
+pub use state::{SandboxState, routes};
+
+/// `pushprov sandbox`: the sandbox on its own server (`server.host`,
+/// `sandbox.port`), for tests and for a portal running elsewhere. Returns the
+/// bound port and the server to await.
+pub fn run_standalone(
+    settings: &crate::config::Settings,
+    token_event_key: [u8; 32],
+) -> anyhow::Result<(u16, actix_web::dev::Server)> {
+    use actix_web::{App, HttpServer, http::header, middleware::DefaultHeaders};
+    let address = format!("{}:{}", settings.server.host, settings.sandbox.port);
+    let listener = std::net::TcpListener::bind(&address)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {address} (setting sandbox.port): {e}"))?;
+    let port = listener.local_addr()?.port();
+    let origin = settings
+        .sandbox
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}:{port}", settings.server.host));
+    let state = SandboxState::build(settings, token_event_key, &origin, true)?;
+    tracing::info!(mdes_base_url = %format!("{origin}{MOUNT_PATH}"), "sandbox is serving");
+    let server = HttpServer::new(move || {
+        // No `form-action`: the TR's last POST redirects to the issuer's
+        // callback on another origin, which that directive would block.
+        let headers = DefaultHeaders::new()
+            .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"))
+            .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .add((header::REFERRER_POLICY, "no-referrer"))
+            .add((header::CACHE_CONTROL, "no-store"));
+        App::new()
+            .wrap(headers)
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(routes(state.clone()))
+    })
+    .listen(listener)?
+    .shutdown_timeout(5)
+    .run();
+    Ok((port, server))
+}
 
 /// Where the sandbox's MDES endpoints live below the portal when mounted.
 pub const MOUNT_PATH: &str = "/sandbox/mdes";
@@ -25,17 +70,63 @@ pub struct SandboxSettings {
     pub keys_dir: Option<PathBuf>,
     /// The consumer key the demo issuer signs with.
     pub consumer_key: String,
+    /// `pushprov sandbox` (standalone) listens on `server.host` and this port.
+    pub port: u16,
+    /// Standalone: the sandbox's address as callers see it (scheme, host,
+    /// port); OAuth signatures are checked against it and the TR push URIs
+    /// are built from it. Defaults to `http://{server.host}:{sandbox.port}`.
+    /// Mounted, the portal's `server.public_url` is used.
+    pub public_url: Option<String>,
+    /// Where token events are POSTed. Defaults to
+    /// `{server.public_url}/token-events` (the portal).
+    pub token_events_url: Option<String>,
+    /// A JSON file replacing the built-in data set (`pushprov sandbox data`
+    /// prints the built-in one).
+    pub data_file: Option<PathBuf>,
+    /// How long the "slow MDES" scenario waits before answering.
+    pub slow_delay_ms: u64,
+    /// Validity of receipts issued in the "receipt expired" scenario (0: they
+    /// are expired when issued).
+    pub expired_receipt_validity_secs: u64,
+    /// Accepted distance between `oauth_timestamp` and the sandbox's clock.
+    pub oauth_max_skew_secs: u64,
 }
 
 impl Default for SandboxSettings {
     fn default() -> Self {
-        Self { enabled: None, keys_dir: None, consumer_key: "pushprov-demo-issuer".into() }
+        Self {
+            enabled: None,
+            keys_dir: None,
+            consumer_key: "pushprov-demo-issuer".into(),
+            port: 8090,
+            public_url: None,
+            token_events_url: None,
+            data_file: None,
+            slow_delay_ms: 3000,
+            expired_receipt_validity_secs: 0,
+            oauth_max_skew_secs: 300,
+        }
     }
 }
 
 impl SandboxSettings {
     pub fn is_enabled(&self, demo: bool) -> bool {
         self.enabled.unwrap_or(demo)
+    }
+
+    /// The data set: the file in `data_file`, else the built-in one.
+    pub fn load_data(&self) -> anyhow::Result<SandboxData> {
+        let data = match &self.data_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("invalid setting sandbox.data_file: {}: {e}", path.display()))?;
+                serde_json::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("invalid setting sandbox.data_file: {}: {e}", path.display()))?
+            }
+            None => SandboxData::default(),
+        };
+        data.validate().map_err(|e| anyhow::anyhow!("invalid sandbox data: {e}"))?;
+        Ok(data)
     }
 
     pub fn keys_dir(&self, data_dir: &Path) -> PathBuf {

@@ -12,3 +12,7 @@ mod mdes_client;
 mod sessions;
 mod sign_in;
 mod storage;
+
+mod sandbox;
+mod sandbox_helpers;
+mod sandbox_tr;

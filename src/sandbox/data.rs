@@ -1,0 +1,292 @@
+//! The sandbox's data set: its token requestors and its test cards (which card
+//! triggers which scenario). Built in, printed by `pushprov sandbox data`, and
+//! replaced by a JSON file named in `sandbox.data_file` — so a QA engineer can
+//! read it, copy it and extend it without touching code.
+
+use serde::{Deserialize, Serialize};
+
+use crate::mdes::model::{
+    AccountHolderDataType, PushMethod, PushMethodType, TokenRequestor, TokenRequestorType, pad_range,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SandboxData {
+    pub token_requestors: Vec<SandboxTokenRequestor>,
+    /// Cards that trigger a scenario; any other card in an enabled range is approved.
+    pub test_cards: Vec<TestCard>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SandboxTokenRequestor {
+    /// Exactly 11 digits.
+    pub token_requestor_id: String,
+    pub name: String,
+    /// Up to 100 characters; hostile values are welcome (the portal must escape them).
+    pub consumer_facing_entity_name: String,
+    /// `WALLET` or `MERCHANT` (or anything else: the portal must cope).
+    pub token_requestor_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet_id: Option<String>,
+    /// Account ranges (9–19 digits); answered right-padded to 19 digits, as MDES does.
+    pub enabled_account_ranges: Vec<String>,
+    /// Any of `WEB`, `IOS`, `ANDROID`. Every method points at this sandbox's TR pages.
+    pub supported_push_methods: Vec<String>,
+    pub supports_multiple_pushed_cards: bool,
+    /// Any of `NAME`, `ADDRESS`, `EMAIL_ADDRESS`, `MOBILE_PHONE_NUMBER`.
+    pub supported_account_holder_data: Vec<String>,
+    pub image_asset_id: String,
+    pub logo: Logo,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Logo {
+    /// `#rrggbb`: the PNG is a square of this colour on white.
+    pub color: String,
+    /// SVG markup served as is (e.g. a hostile one); generated from `color` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svg: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TestCard {
+    pub account_number: String,
+    pub scenario: Scenario,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// What happens to a card (README "Sandbox" has the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    /// A receipt; the TR tokenizes: APPROVED, token event ACTIVE.
+    Approved,
+    /// A receipt; the TR's tokenization is declined: DECLINED, token event DECLINED.
+    Declined,
+    /// A receipt; the token needs the cardholder's verification:
+    /// REQUIRE_ADDITIONAL_AUTHENTICATION, token event INACTIVE.
+    AdditionalAuthentication,
+    /// No receipt: a per-account MDES error with `recoverable: true` (HTTP 200).
+    MdesErrorRecoverable,
+    /// No receipt: a per-account MDES error with `recoverable: false` (HTTP 200).
+    MdesErrorNotRecoverable,
+    /// Approved, after `sandbox.slow_delay_ms`.
+    SlowMdes,
+    /// HTTP 503: MDES is down.
+    MdesUnavailable,
+    /// A receipt that is already expired when the TR tries to redeem it.
+    ReceiptExpired,
+}
+
+impl SandboxData {
+    pub fn scenario_for(&self, account_number: &str) -> Scenario {
+        self.test_cards
+            .iter()
+            .find(|c| c.account_number == account_number)
+            .map_or(Scenario::Approved, |c| c.scenario)
+    }
+
+    pub fn token_requestor(&self, trid: &str) -> Option<&SandboxTokenRequestor> {
+        self.token_requestors.iter().find(|t| t.token_requestor_id == trid)
+    }
+
+    /// Checks what the wire contract needs, so a bad data file stops start-up
+    /// with a line naming the problem instead of producing invalid answers.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for tr in &self.token_requestors {
+            let id = &tr.token_requestor_id;
+            if id.len() != 11 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("tokenRequestorId {id:?} must be exactly 11 digits"));
+            }
+            if !seen.insert(id.clone()) {
+                return Err(format!("tokenRequestorId {id} appears twice"));
+            }
+            if tr.name.chars().count() > 64 {
+                return Err(format!("{id}: name longer than 64 characters"));
+            }
+            if tr.consumer_facing_entity_name.chars().count() > 100 {
+                return Err(format!("{id}: consumerFacingEntityName longer than 100 characters"));
+            }
+            for r in &tr.enabled_account_ranges {
+                if r.len() < 9 || pad_range(r).is_none() {
+                    return Err(format!("{id}: account range {r:?} must be 9 to 19 digits"));
+                }
+            }
+            if tr.image_asset_id.is_empty() || tr.image_asset_id.len() > 64 {
+                return Err(format!("{id}: imageAssetId must be 1 to 64 characters"));
+            }
+            if crate::sandbox::png::parse_color(&tr.logo.color).is_none() {
+                return Err(format!("{id}: logo color {:?} must be #rrggbb", tr.logo.color));
+            }
+        }
+        for c in &self.test_cards {
+            let n = &c.account_number;
+            if !(9..=19).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("test card ending {} must be 9 to 19 digits", crate::mdes::model::mask(n)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the TR is enabled for this account number: one of its ranges is a prefix.
+    pub fn covers(tr: &SandboxTokenRequestor, account_number: &str) -> bool {
+        tr.enabled_account_ranges.iter().any(|r| account_number.starts_with(r.as_str()))
+    }
+
+    /// The TR as getEligibleTokenRequestors answers it; push URIs below `site_base`.
+    pub fn to_wire(tr: &SandboxTokenRequestor, site_base: &str) -> TokenRequestor {
+        let methods: Vec<PushMethodType> =
+            tr.supported_push_methods.iter().map(|m| PushMethodType::from(m.as_str())).collect();
+        let available = methods
+            .iter()
+            .map(|m| PushMethod { method_type: m.clone(), uri: push_uri(site_base, &tr.token_requestor_id, m) })
+            .collect();
+        TokenRequestor {
+            token_requestor_id: tr.token_requestor_id.clone(),
+            name: tr.name.clone(),
+            consumer_facing_entity_name: tr.consumer_facing_entity_name.clone(),
+            image_asset_id: Some(tr.image_asset_id.clone()),
+            token_requestor_type: TokenRequestorType::from(tr.token_requestor_type.as_str()),
+            wallet_id: tr.wallet_id.clone(),
+            enabled_account_ranges: tr.enabled_account_ranges.iter().filter_map(|r| pad_range(r)).collect(),
+            supported_push_methods: methods,
+            available_push_methods: available,
+            supports_multiple_pushed_cards: Some(tr.supports_multiple_pushed_cards),
+            supported_account_holder_data: tr
+                .supported_account_holder_data
+                .iter()
+                .map(|d| AccountHolderDataType::from(d.as_str()))
+                .collect(),
+            supports_card_holder_authentication: Some(true),
+            supports_token_connect: Some(true),
+            support_issuer_initiated_digitization_data: Some(false),
+        }
+    }
+}
+
+/// The push URI of a method. The app methods lead to the same web pages (as a
+/// universal link would when the app is not installed), so an app-only TR can
+/// still be walked through in a browser.
+pub fn push_uri(site_base: &str, trid: &str, method: &PushMethodType) -> String {
+    let base = site_base.trim_end_matches('/');
+    match method {
+        PushMethodType::Web => format!("{base}/sandbox/tr/{trid}/push"),
+        PushMethodType::Ios => format!("{base}/sandbox/tr/{trid}/app/ios"),
+        PushMethodType::Android => format!("{base}/sandbox/tr/{trid}/app/android"),
+        PushMethodType::Other(o) => format!("{base}/sandbox/tr/{trid}/app/{}", o.to_ascii_lowercase()),
+    }
+}
+
+/// The TRIDs of the built-in data set, for tests and the README.
+pub mod trid {
+    pub const WALLET: &str = "50100000001";
+    pub const MERCHANT: &str = "50100000002";
+    pub const APP_ONLY: &str = "50100000003";
+    pub const DEBIT_ONLY: &str = "50100000004";
+    pub const HOSTILE: &str = "50100000005";
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_string()).collect()
+}
+
+const HOSTILE_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="192" height="192" viewBox="0 0 192 192" onload="alert('svg onload')"><script>alert('svg script')</script><rect width="192" height="192" fill="#c0392b"/><foreignObject width="192" height="192"><div xmlns="http://www.w3.org/1999/xhtml"><img src="x" onerror="alert('img')"/></div></foreignObject><a href="javascript:alert('link')"><text x="20" y="110" font-size="48" fill="#fff">X</text></a></svg>"##;
+
+impl Default for SandboxData {
+    fn default() -> Self {
+        use crate::demo::{ACCOUNT_RANGE, CREDIT_RANGE, DEBIT_RANGE};
+        let all = strings(&[CREDIT_RANGE, DEBIT_RANGE, ACCOUNT_RANGE]);
+        let cards = strings(&[CREDIT_RANGE, DEBIT_RANGE]);
+        let tr = |id: &str, name: &str, display: &str, kind: &str, color: &str| SandboxTokenRequestor {
+            token_requestor_id: id.into(),
+            name: name.into(),
+            consumer_facing_entity_name: display.into(),
+            token_requestor_type: kind.into(),
+            wallet_id: None,
+            enabled_account_ranges: cards.clone(),
+            supported_push_methods: strings(&["WEB"]),
+            supports_multiple_pushed_cards: false,
+            supported_account_holder_data: Vec::new(),
+            image_asset_id: format!("sandbox-asset-{id}"),
+            logo: Logo { color: color.into(), svg: None },
+        };
+        // Exactly 100 characters, with markup a careless page would render.
+        let hostile_name = {
+            let mut s = String::from("<b>Bold</b> <script>alert(1)</script> & \"Quotes\" 'n' Ünïcödé — ");
+            while s.chars().count() < 100 {
+                s.push('W');
+            }
+            s
+        };
+        SandboxData {
+            token_requestors: vec![
+                SandboxTokenRequestor {
+                    wallet_id: Some("216".into()),
+                    enabled_account_ranges: all,
+                    supported_push_methods: strings(&["WEB", "IOS", "ANDROID"]),
+                    supports_multiple_pushed_cards: true,
+                    supported_account_holder_data: strings(&["NAME", "ADDRESS", "EMAIL_ADDRESS", "MOBILE_PHONE_NUMBER"]),
+                    ..tr(trid::WALLET, "Sandbox Wallet Ltd", "Sandbox Wallet", "WALLET", "#1f6feb")
+                },
+                SandboxTokenRequestor {
+                    supported_account_holder_data: strings(&["NAME", "EMAIL_ADDRESS"]),
+                    ..tr(trid::MERCHANT, "Sandbox Shop plc", "Sandbox Shop (card on file)", "MERCHANT", "#2da44e")
+                },
+                SandboxTokenRequestor {
+                    wallet_id: Some("217".into()),
+                    supported_push_methods: strings(&["IOS", "ANDROID"]),
+                    supports_multiple_pushed_cards: true,
+                    supported_account_holder_data: strings(&["NAME"]),
+                    ..tr(trid::APP_ONLY, "Sandbox App Pay Inc", "Sandbox App Pay (app only)", "WALLET", "#8250df")
+                },
+                SandboxTokenRequestor {
+                    enabled_account_ranges: strings(&[DEBIT_RANGE]),
+                    ..tr(trid::DEBIT_ONLY, "Sandbox Debit Club GmbH", "Sandbox Debit Club (debit cards only)", "MERCHANT", "#bf8700")
+                },
+                SandboxTokenRequestor {
+                    supports_multiple_pushed_cards: true,
+                    supported_account_holder_data: strings(&["NAME", "SOMETHING_NEW"]),
+                    logo: Logo { color: "#c0392b".into(), svg: Some(HOSTILE_SVG.into()) },
+                    ..tr(trid::HOSTILE, "Hostile <i>Data</i> Corp", &hostile_name, "SUPER_APP", "#c0392b")
+                },
+            ],
+            test_cards: vec![
+                card("5204731600010105", Scenario::Approved, "Approved"),
+                card("5204731600020203", Scenario::Declined, "Declined at tokenization"),
+                card("5204731600030301", Scenario::AdditionalAuthentication, "Additional authentication required"),
+                card("5204731600040409", Scenario::MdesErrorRecoverable, "MDES error, recoverable"),
+                card("5204731600050507", Scenario::MdesErrorNotRecoverable, "MDES error, not recoverable"),
+                card("5204731600060605", Scenario::SlowMdes, "Slow MDES"),
+                card("5204731600070703", Scenario::MdesUnavailable, "MDES unavailable (503)"),
+                card("5355220100080807", Scenario::ReceiptExpired, "Receipt expired"),
+            ],
+        }
+    }
+}
+
+fn card(n: &str, scenario: Scenario, d: &str) -> TestCard {
+    TestCard { account_number: n.into(), scenario, description: d.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_data_is_valid_and_round_trips() {
+        let data = SandboxData::default();
+        data.validate().unwrap();
+        let hostile = data.token_requestor(trid::HOSTILE).unwrap();
+        assert_eq!(hostile.consumer_facing_entity_name.chars().count(), 100);
+        let json = serde_json::to_string(&data).unwrap();
+        let back: SandboxData = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.token_requestors.len(), data.token_requestors.len());
+        // No TR may serve the unserved demo range.
+        assert!(data.token_requestors.iter().all(|t| !SandboxData::covers(t, "2223000010034566")));
+    }
+}
