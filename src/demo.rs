@@ -126,6 +126,11 @@ pub const CARDHOLDERS: &[DemoCardholder] = &[
     },
 ];
 
+/// Every demo account number (tests prove none reaches a page or a log).
+pub fn all_account_numbers() -> Vec<&'static str> {
+    CARDHOLDERS.iter().flat_map(|c| c.accounts.iter().map(|a| a.number)).collect()
+}
+
 /// Loads the demo cardholders when the database has none. Returns how many
 /// were loaded (0 when the database already had cardholders).
 pub async fn seed_if_empty(store: &Store) -> anyhow::Result<usize> {

@@ -487,9 +487,12 @@ pub fn shared_fields(tr: &TokenRequestor, cardholder: &Cardholder) -> Vec<&'stat
         .collect()
 }
 
+/// `dataValidUntilTimestamp`: ISO 8601 in UTC with milliseconds (MDES takes
+/// 20–29 characters; nanoseconds would make 30).
 fn valid_until(secs: i64) -> Option<String> {
     let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
-    at.format(&time::format_description::well_known::Rfc3339).ok()
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    at.format(&format).ok()
 }
 
 fn error_class(e: &MdesClientError) -> &'static str {

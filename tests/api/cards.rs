@@ -1,4 +1,4 @@
-use crate::helpers::{DEMO_NUMBERS, Engine, spawn_app, texts_by_testid};
+use crate::helpers::{demo_numbers, Engine, spawn_app, texts_by_testid};
 use crate::on_both_engines;
 
 on_both_engines!(cards_are_listed_masked_with_status);
@@ -18,7 +18,7 @@ async fn cards_are_listed_masked_with_status(engine: Engine) {
     assert_eq!(statuses.iter().filter(|s| *s == "Expired").count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| *s == "Active").count(), 5, "{statuses:?}");
     assert!(texts_by_testid(&html, "card-expiry").contains(&"09/29".to_string()));
-    for number in DEMO_NUMBERS {
+    for number in demo_numbers() {
         assert!(!html.contains(number), "full account number {number} in the page");
         // Nor in a spaced or partially grouped form: BIN and last 4 at most.
         assert!(!html.contains(&number[..8]), "more than the last 4 digits of {number} shown");

@@ -222,14 +222,6 @@ pub fn location(response: &reqwest::Response) -> String {
 }
 
 /// Every demo account number, to prove none reaches a page or log.
-pub const DEMO_NUMBERS: &[&str] = &[
-    "5204731600014792",
-    "5355220100044175",
-    "5204731600022316",
-    "2223000010034566",
-    "5204731600098761",
-    "987650001234567",
-    "5355220100077886",
-    "5204731600055506",
-    "5355220100020209",
-];
+pub fn demo_numbers() -> Vec<&'static str> {
+    pushprov::demo::all_account_numbers()
+}

@@ -141,7 +141,8 @@ async fn one_card_approved_end_to_end(engine: Engine) {
     let approved = card(&app, "quinn", "0105").await;
     let record = pushed(&app, "quinn", WALLET, &[&approved]).await;
     let (status, html) = app.get_html(&record).await;
-    assert_eq!(status, 200);
+    let stored = record_of(&app, &record).await;
+    assert_eq!(status, 200, "{:?} {:?}", stored.error_reason, stored.accounts);
     assert_eq!(view(&html), "hand-off");
     assert_eq!(texts_by_testid(&html, "page-heading"), ["You are leaving Demo Bank for Sandbox Wallet"]);
     assert_eq!(record_of(&app, &record).await.state, pushprov::domain::ProvisioningState::Pushed);

@@ -1,6 +1,6 @@
 use sqlx::Connection;
 
-use crate::helpers::{DEMO_NUMBERS, Engine, spawn_app, start, test_settings};
+use crate::helpers::{demo_numbers, Engine, spawn_app, start, test_settings};
 use crate::on_both_engines;
 
 on_both_engines!(account_numbers_are_encrypted_at_rest, demo_data_is_loaded_once);
@@ -18,10 +18,10 @@ async fn account_numbers_are_encrypted_at_rest(engine: Engine) {
             sqlx::query_scalar("SELECT account_number_enc FROM funding_accounts").fetch_all(&mut conn).await.unwrap()
         }
     };
-    assert_eq!(stored.len(), DEMO_NUMBERS.len());
+    assert_eq!(stored.len(), demo_numbers().len());
     for value in &stored {
         assert!(value.starts_with("v1:"));
-        for number in DEMO_NUMBERS {
+        for number in demo_numbers() {
             assert!(!value.contains(number));
         }
     }
@@ -31,7 +31,7 @@ async fn account_numbers_are_encrypted_at_rest(engine: Engine) {
             let path = app.settings.data_dir.join(file);
             if let Ok(bytes) = std::fs::read(&path) {
                 let text = String::from_utf8_lossy(&bytes);
-                for number in DEMO_NUMBERS {
+                for number in demo_numbers() {
                     assert!(!text.contains(number), "{number} in {file}");
                 }
             }
