@@ -413,3 +413,29 @@ fn catalog_refresh_command_prints_what_changed() {
     let sent: Value = serde_json::from_slice(&mdes.received.lock().unwrap()[0].body).unwrap();
     assert_eq!(sent["accountRanges"], json!(["520473160", "535522010"]), "ranges from the setting, not the cards");
 }
+
+#[tokio::test]
+async fn first_fetch_from_the_built_in_sandbox() {
+    // The default demo: the scheduled refresh reaches the mounted sandbox over HTTP.
+    let app = spawn_app_with(Engine::Sqlite, |_| {}).await;
+    for _ in 0..100 {
+        if trids(&app.store).await.len() >= 5 && app.store.catalog_status().await.unwrap().last_success_at.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ids = trids(&app.store).await;
+    assert_eq!(ids, ["50100000001", "50100000002", "50100000003", "50100000004", "50100000005"]);
+    // Every TR's logo was fetched and is served from our origin.
+    for tr in app.store.token_requestors().await.unwrap() {
+        let asset = tr.image_asset_id.expect("sandbox TRs have logos");
+        let logo = app.get(&format!("/logos/{asset}")).await;
+        assert_eq!(logo.status().as_u16(), 200, "{asset}");
+    }
+    // The hostile TR renders harmlessly.
+    app.sign_in_as_alice().await;
+    let (_, html) = app.get_html("/add/requestors").await;
+    assert!(!html.contains("<script"), "no script from TR data reaches the page");
+    let names = texts_by_testid(&html, "tr-name");
+    assert!(names.iter().any(|n| n.chars().count() == 100), "the 100-character name in full: {names:?}");
+}
