@@ -612,3 +612,21 @@ async fn token_events_are_authenticated_idempotent_and_order_independent() {
     let huge = json!({"eventId": "x".repeat(20_000)});
     assert_eq!(post_event(&app, &huge, 0).await, 413);
 }
+
+#[tokio::test]
+async fn a_return_without_passing_the_hand_off_page_again_is_accepted_once() {
+    // Pushed → Returned: e.g. the TR opened in another tab from an earlier link.
+    let app = journey_app(Engine::Sqlite, |_| {}).await;
+    sign_in(&app, "quinn").await;
+    let card = card(&app, "quinn", "0105").await;
+    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let id = record.trim_start_matches("/provisioning/");
+    let token = app.store.callback_token(id).await.unwrap().unwrap();
+    let callback = app.url(&format!("/provisioning/return/{token}"));
+    assert_eq!(record_of(&app, &record).await.state, pushprov::domain::ProvisioningState::Pushed);
+    assert_eq!(come_back(&app, &callback).await, record);
+    assert_eq!(record_of(&app, &record).await.state, pushprov::domain::ProvisioningState::Returned);
+    // Returned is final: continuing again is refused back to the record page.
+    let response = app.get(&format!("{record}/continue")).await;
+    assert_eq!(location(&response), record);
+}
