@@ -193,7 +193,9 @@ async fn additional_authentication() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_expires_while_at_the_token_requestor() {
-    const IDLE_SECS: u64 = 5;
+    // Long enough for the steps before the TR on a busy machine (each request
+    // renews it), short enough to wait out.
+    const IDLE_SECS: u64 = 8;
     let app = portal(|s| s.session.idle_timeout_secs = IDLE_SECS).await;
     let mut b = Browser::start("session-expires-at-tr", &app.address).await;
     to_review(&mut b, "0105").await;
