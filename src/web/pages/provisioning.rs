@@ -101,7 +101,7 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
     };
     let card_ids: Vec<&str> = record.accounts.iter().map(|a| a.funding_account_id.as_str()).collect();
     Ok(RecordPage {
-        chrome: Chrome::signed_in(&state.settings, &holder.display_name, who.session.csrf_token()?),
+        chrome: Chrome::signed_in(&state.settings, &holder.display_name, who)?,
         id: record.id.clone(),
         view,
         tr_name: record.tr_name.clone(),
@@ -249,6 +249,6 @@ pub async fn where_my_cards_are(state: web::Data<AppState>, who: SignedIn) -> Re
                 .collect(),
         })
         .collect();
-    let page = WherePage { chrome: Chrome::signed_in(&state.settings, &holder.display_name, who.session.csrf_token()?), cards };
+    let page = WherePage { chrome: Chrome::signed_in(&state.settings, &holder.display_name, &who)?, cards };
     html(StatusCode::OK, &page)
 }
