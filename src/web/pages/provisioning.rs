@@ -174,13 +174,6 @@ pub async fn retry(
     Ok(see_other(&format!("/provisioning/{id}")))
 }
 
-#[derive(Deserialize)]
-pub struct ReturnQuery {
-    #[serde(rename = "pushAccountReceipts")]
-    receipts: Option<String>,
-    status: Option<String>,
-}
-
 /// The token requestor sends the browser back here. The id in the path is
 /// the record's one-time token; the query is the TR's word, not proof.
 pub async fn returned(
@@ -193,12 +186,7 @@ pub async fn returned(
     if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(AppError::NotFound);
     }
-    // A query we cannot read is a report we ignore, not a failed return.
-    let query = web::Query::<ReturnQuery>::from_query(req.query_string()).map(|q| q.into_inner()).ok();
-    let report = ReturnReport {
-        receipts: query.as_ref().and_then(|q| q.receipts.clone()).filter(|s| s.len() <= 1024),
-        status: query.and_then(|q| q.status).filter(|s| s.len() <= 512),
-    };
+    let report = ReturnReport::from_query(req.query_string());
     let id = journey(&state).record_return(&token, who.cardholder_id, &report).await.map_err(journey_error)?;
     Ok(see_other(&format!("/provisioning/{id}")))
 }
