@@ -135,6 +135,7 @@ fn run(
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(form_limit).error_handler(portal::csrf::form_error))
             .app_data(web::PayloadConfig::default().limit(form_limit))
+            .wrap(actix_web::middleware::from_fn(portal::csp::with_nonce))
             .wrap(sessions)
             .wrap(actix_web::middleware::from_fn(portal::error::errors_to_pages))
             .wrap(portal::error_pages())

@@ -526,6 +526,13 @@ async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, MdesClient
 }
 
 /// Turns a status and body into `T` or the matching typed error.
+/// How the client reads any MDES answer (status and body) — public so the
+/// fuzz target exercises exactly this code.
+pub fn parse_response<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<T, MdesClientError> {
+    let status = StatusCode::from_u16(status).map_err(|_| MdesClientError::Http { status, detail: "invalid status" })?;
+    interpret(status, bytes)
+}
+
 fn interpret<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T, MdesClientError> {
     let code = status.as_u16();
     if status.is_success() {

@@ -9,7 +9,7 @@ use der::{Decode as _, DecodePem as _, Encode as _};
 use pkcs1::DecodeRsaPrivateKey as _;
 use pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use rsa::traits::PublicKeyParts as _;
-use rsa::{PrivateKey, PublicKey};
+pub use rsa::{PrivateKey, PublicKey};
 use sha2::{Digest as _, Sha256};
 use spki::{DecodePublicKey as _, EncodePublicKey as _};
 use x509_cert::Certificate;

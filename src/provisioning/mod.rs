@@ -68,6 +68,38 @@ pub struct ReturnReport {
     pub status: Option<String>,
 }
 
+impl ReturnReport {
+    /// Reads the return URL's query. Anything unreadable or oversized is an
+    /// absent report, never an error: the return itself still counts.
+    pub fn from_query(query: &str) -> Self {
+        let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(query) else {
+            return Self::default();
+        };
+        let take = |name: &str, max: usize| {
+            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| v.len() <= max)
+        };
+        Self { receipts: take("pushAccountReceipts", 1024), status: take("status", 512) }
+    }
+
+    /// The report, kept only where it names `our_receipts`: overall status
+    /// and `(receipt, status)` pairs. A report about other receipts is
+    /// ignored as tampering.
+    pub fn matching(&self, our_receipts: &[&str]) -> Option<(String, Vec<(String, String)>)> {
+        let receipts: Vec<&str> = self.receipts.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect();
+        let statuses: Vec<&str> = self.status.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect();
+        let well_formed = !statuses.is_empty()
+            && statuses.len() == receipts.len()
+            && statuses.iter().all(|s| TR_STATUSES.contains(s))
+            && receipts.iter().all(|r| our_receipts.contains(r));
+        if !well_formed {
+            return None;
+        }
+        let per_receipt = receipts.iter().zip(&statuses).map(|(r, s)| (r.to_string(), s.to_string())).collect();
+        let overall = if statuses.iter().all(|s| *s == statuses[0]) { statuses[0].to_string() } else { "MIXED".into() };
+        Some((overall, per_receipt))
+    }
+}
+
 const TR_STATUSES: &[&str] = &["APPROVED", "DECLINED", "REQUIRE_ADDITIONAL_AUTHENTICATION", "CANCELLED", "ERROR"];
 
 /// 256 random bits: the one-time, unguessable id in the callback URL.
@@ -406,26 +438,18 @@ pub enum TokenEventError {
     Store(#[from] StoreError),
 }
 
-/// The TR's report, kept only where it names this record's receipts: a
-/// report about other receipts is ignored (and logged) as tampering.
+/// The TR's report on `record`, or nothing (logged) when it does not match.
 fn read_report(record: &ProvisioningRecord, report: &ReturnReport) -> (Option<String>, Vec<(String, String)>) {
-    let receipts: Vec<&str> = report.receipts.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect();
-    let statuses: Vec<&str> = report.status.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect();
     let ours: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
-    let well_formed = !statuses.is_empty()
-        && statuses.len() == receipts.len()
-        && statuses.iter().all(|s| TR_STATUSES.contains(s))
-        && receipts.iter().all(|r| ours.contains(r));
-    if !well_formed {
-        if report.receipts.is_some() || report.status.is_some() {
-            tracing::warn!(provisioning = %record.id, "return parameters do not match the record; ignored");
+    match report.matching(&ours) {
+        Some((overall, per_receipt)) => (Some(overall), per_receipt),
+        None => {
+            if report.receipts.is_some() || report.status.is_some() {
+                tracing::warn!(provisioning = %record.id, "return parameters do not match the record; ignored");
+            }
+            (None, Vec::new())
         }
-        return (None, Vec::new());
     }
-    let per_receipt: Vec<(String, String)> =
-        receipts.iter().zip(&statuses).map(|(r, s)| (r.to_string(), s.to_string())).collect();
-    let overall = if statuses.iter().all(|s| *s == statuses[0]) { statuses[0].to_string() } else { "MIXED".into() };
-    (Some(overall), per_receipt)
 }
 
 /// The holder fields the TR accepts (SPEC §2: send only those).
@@ -503,5 +527,32 @@ fn error_class(e: &MdesClientError) -> &'static str {
         MdesClientError::InvalidResponse { .. } => "INVALID_RESPONSE",
         MdesClientError::Transport(_) => "TRANSPORT",
         _ => "ERROR",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReturnReport;
+
+    #[test]
+    fn the_trs_report_counts_only_for_our_receipts() {
+        let report = ReturnReport::from_query("pushAccountReceipts=MCC-1,MCC-2&status=APPROVED,DECLINED");
+        let (overall, per) = report.matching(&["MCC-1", "MCC-2"]).unwrap();
+        assert_eq!(overall, "MIXED");
+        assert_eq!(per, [("MCC-1".to_string(), "APPROVED".to_string()), ("MCC-2".into(), "DECLINED".into())]);
+        assert!(report.matching(&["MCC-1"]).is_none(), "a receipt that is not ours");
+        let odd = ["status=APPROVED", "pushAccountReceipts=MCC-1&status=OWNED", "pushAccountReceipts=MCC-1,MCC-1&status=APPROVED", "%zz=%zz", ""];
+        for query in odd {
+            assert!(ReturnReport::from_query(query).matching(&["MCC-1"]).is_none(), "{query}");
+        }
+        let long = format!("pushAccountReceipts={}&status=APPROVED", "A".repeat(2000));
+        assert!(ReturnReport::from_query(&long).receipts.is_none());
+    }
+
+    #[test]
+    fn data_valid_until_fits_mdes_limits() {
+        let at = super::valid_until(1800).unwrap();
+        assert!((20..=29).contains(&at.len()), "{at}");
+        assert!(at.ends_with('Z'));
     }
 }

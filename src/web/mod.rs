@@ -3,6 +3,7 @@
 //! layer below and render a page.
 
 pub mod assets;
+pub mod csp;
 pub mod csrf;
 pub mod error;
 pub mod pages;
@@ -36,6 +37,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/").get(pages::cards::home))
         .service(web::resource("/login").get(pages::sign_in::show).post(pages::sign_in::submit))
         .service(web::resource("/logout").post(pages::sign_in::sign_out))
+        .service(web::resource("/logout/everywhere").post(pages::sign_in::sign_out_everywhere))
+        .service(web::resource("/session/keepalive").post(pages::sign_in::keepalive))
         .service(web::resource("/cards").get(pages::cards::my_cards))
         .service(web::resource("/cards/where").get(pages::provisioning::where_my_cards_are))
         .service(web::resource("/add").get(pages::add::intro))
@@ -65,11 +68,8 @@ pub fn error_pages<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers
 /// policy allows only our own origin.
 pub fn security_header_list(hsts: bool) -> Vec<(header::HeaderName, &'static str)> {
     let mut headers = vec![
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ),
+        // Responses that pass the nonce middleware get its policy instead.
+        (header::CONTENT_SECURITY_POLICY, csp::NO_SCRIPT_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -3,7 +3,7 @@
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::future::{Ready, ready};
@@ -121,6 +121,8 @@ impl FromRequest for TypedSession {
 pub struct SignedIn {
     pub cardholder_id: i64,
     pub session: TypedSession,
+    /// This response's CSP nonce (see `web::csp`).
+    pub nonce: String,
 }
 
 impl FromRequest for SignedIn {
@@ -161,5 +163,6 @@ fn signed_in(req: &HttpRequest) -> Result<SignedIn, AppError> {
         return Err(AppError::SignInRequired { next, expired: true });
     }
     session.insert(LAST_SEEN_AT, now)?;
-    Ok(SignedIn { cardholder_id, session })
+    let nonce = req.extensions().get::<super::csp::CspNonce>().map(|n| n.0.clone()).unwrap_or_default();
+    Ok(SignedIn { cardholder_id, session, nonce })
 }

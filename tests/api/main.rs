@@ -1,4 +1,5 @@
 mod helpers;
+mod steps;
 mod mdes_helpers;
 
 mod assets;
@@ -9,6 +10,7 @@ mod errors;
 mod health;
 mod journey;
 mod mdes_client;
+mod security;
 mod sessions;
 mod sign_in;
 mod storage;

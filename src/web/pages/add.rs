@@ -166,7 +166,7 @@ impl Context {
 }
 
 fn chrome(state: &AppState, who: &SignedIn, cardholder: &Cardholder) -> Result<Chrome, AppError> {
-    Ok(Chrome::signed_in(&state.settings, &cardholder.display_name, who.session.csrf_token()?))
+    Chrome::signed_in(&state.settings, &cardholder.display_name, who)
 }
 
 #[derive(Template)]

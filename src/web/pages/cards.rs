@@ -69,7 +69,7 @@ pub async fn my_cards(state: web::Data<AppState>, who: SignedIn) -> Result<HttpR
     let today = time::OffsetDateTime::now_utc().date();
     let cards = state.store.funding_accounts(cardholder.id).await?.iter().map(|a| CardRow::new(a, today)).collect();
     let page = CardsPage {
-        chrome: Chrome::signed_in(&state.settings, &cardholder.display_name, who.session.csrf_token()?),
+        chrome: Chrome::signed_in(&state.settings, &cardholder.display_name, &who)?,
         display_name: cardholder.display_name,
         cards,
     };

@@ -13,6 +13,7 @@ use askama::Template;
 
 use super::assets;
 use super::error::AppError;
+use super::session::SignedIn;
 use crate::config::Settings;
 
 /// What the base layout needs on every page.
@@ -24,6 +25,11 @@ pub struct Chrome {
     pub signed_in_as: Option<String>,
     /// For the sign-out form in the header.
     pub csrf_token: String,
+    /// This response's CSP nonce, for our one script tag.
+    pub nonce: String,
+    /// The session-timeout warning's URL, when signed in.
+    pub session_script_url: String,
+    pub idle_timeout_secs: u64,
 }
 
 impl Chrome {
@@ -34,11 +40,19 @@ impl Chrome {
             css_url: assets::versioned_url("app.css"),
             signed_in_as: None,
             csrf_token: String::new(),
+            nonce: String::new(),
+            session_script_url: assets::versioned_url("session.js"),
+            idle_timeout_secs: settings.session.idle_timeout_secs,
         }
     }
 
-    pub fn signed_in(settings: &Settings, display_name: &str, csrf_token: String) -> Self {
-        Self { signed_in_as: Some(display_name.to_string()), csrf_token, ..Self::anonymous(settings) }
+    pub fn signed_in(settings: &Settings, display_name: &str, who: &SignedIn) -> Result<Self, AppError> {
+        Ok(Self {
+            signed_in_as: Some(display_name.to_string()),
+            csrf_token: who.session.csrf_token()?,
+            nonce: who.nonce.clone(),
+            ..Self::anonymous(settings)
+        })
     }
 
     /// For error pages rendered without application state.
@@ -49,6 +63,9 @@ impl Chrome {
             css_url: assets::versioned_url("app.css"),
             signed_in_as: None,
             csrf_token: String::new(),
+            nonce: String::new(),
+            session_script_url: String::new(),
+            idle_timeout_secs: 0,
         }
     }
 }

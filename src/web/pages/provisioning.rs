@@ -101,7 +101,7 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
     };
     let card_ids: Vec<&str> = record.accounts.iter().map(|a| a.funding_account_id.as_str()).collect();
     Ok(RecordPage {
-        chrome: Chrome::signed_in(&state.settings, &holder.display_name, who.session.csrf_token()?),
+        chrome: Chrome::signed_in(&state.settings, &holder.display_name, who)?,
         id: record.id.clone(),
         view,
         tr_name: record.tr_name.clone(),
@@ -174,13 +174,6 @@ pub async fn retry(
     Ok(see_other(&format!("/provisioning/{id}")))
 }
 
-#[derive(Deserialize)]
-pub struct ReturnQuery {
-    #[serde(rename = "pushAccountReceipts")]
-    receipts: Option<String>,
-    status: Option<String>,
-}
-
 /// The token requestor sends the browser back here. The id in the path is
 /// the record's one-time token; the query is the TR's word, not proof.
 pub async fn returned(
@@ -193,12 +186,7 @@ pub async fn returned(
     if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(AppError::NotFound);
     }
-    // A query we cannot read is a report we ignore, not a failed return.
-    let query = web::Query::<ReturnQuery>::from_query(req.query_string()).map(|q| q.into_inner()).ok();
-    let report = ReturnReport {
-        receipts: query.as_ref().and_then(|q| q.receipts.clone()).filter(|s| s.len() <= 1024),
-        status: query.and_then(|q| q.status).filter(|s| s.len() <= 512),
-    };
+    let report = ReturnReport::from_query(req.query_string());
     let id = journey(&state).record_return(&token, who.cardholder_id, &report).await.map_err(journey_error)?;
     Ok(see_other(&format!("/provisioning/{id}")))
 }
@@ -249,6 +237,6 @@ pub async fn where_my_cards_are(state: web::Data<AppState>, who: SignedIn) -> Re
                 .collect(),
         })
         .collect();
-    let page = WherePage { chrome: Chrome::signed_in(&state.settings, &holder.display_name, who.session.csrf_token()?), cards };
+    let page = WherePage { chrome: Chrome::signed_in(&state.settings, &holder.display_name, &who)?, cards };
     html(StatusCode::OK, &page)
 }

@@ -9,7 +9,7 @@ use crate::domain::Login;
 use crate::web::AppState;
 use crate::web::csrf::{CsrfField, CsrfForm};
 use crate::web::error::AppError;
-use crate::web::session::TypedSession;
+use crate::web::session::{SignedIn, TypedSession};
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -147,6 +147,32 @@ pub async fn sign_out(session: TypedSession, form: CsrfForm<SignOutForm>) -> Htt
     let _ = form;
     session.end();
     HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?reason=signed-out")).finish()
+}
+
+/// Sign-out everywhere: every session of this cardholder, on every device,
+/// is deleted on the server (a stolen cookie stops working too).
+pub async fn sign_out_everywhere(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: CsrfForm<SignOutForm>,
+) -> Result<HttpResponse, AppError> {
+    let _ = form;
+    let ended = state.store.end_sessions_of(who.cardholder_id).await?;
+    who.session.end();
+    tracing::info!(cardholder_id = who.cardholder_id, sessions = ended, "signed out everywhere");
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?reason=signed-out")).finish())
+}
+
+/// "Stay signed in" from the timeout warning: extending the session is a
+/// state change, so it is a POST with the CSRF token in a header.
+pub async fn keepalive(who: SignedIn, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let expected = who.session.csrf_token()?;
+    if sent.is_empty() || !bool::from(subtle::ConstantTimeEq::ct_eq(sent.as_bytes(), expected.as_bytes())) {
+        return Err(AppError::Csrf);
+    }
+    // Extracting `SignedIn` already moved the idle clock.
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The client's address for throttling: the TCP peer, or the first

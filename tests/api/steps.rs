@@ -1,0 +1,133 @@
+//! Steps of the journey as a browser takes them, shared by the journey,
+//! security and leak tests.
+
+use std::time::Duration;
+
+use scraper::{Html, Selector};
+
+use crate::helpers::{Engine, TestApp, location, spawn_app_with};
+
+pub const WALLET: &str = "50100000001";
+pub const MERCHANT: &str = "50100000002";
+pub const DEBIT_ONLY: &str = "50100000004";
+
+/// The app with its sandbox, the catalogue loaded from it.
+pub async fn journey_app(engine: Engine, customise: impl FnOnce(&mut pushprov::config::Settings)) -> TestApp {
+    let app = spawn_app_with(engine, customise).await;
+    for _ in 0..100 {
+        if !app.store.token_requestors().await.unwrap().is_empty() {
+            return app;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the catalogue was not loaded from the sandbox");
+}
+
+pub async fn sign_in(app: &TestApp, login: &str) {
+    let response = app.sign_in(login, &format!("{login}-demo-2026")).await;
+    assert_eq!(response.status().as_u16(), 303, "sign-in as {login}");
+}
+
+/// The public id of the cardholder's card ending in `last4`.
+pub async fn card(app: &TestApp, login: &str, last4: &str) -> String {
+    let id = app.store.credentials(&pushprov::domain::Login::parse(login).unwrap()).await.unwrap().unwrap().0;
+    let accounts = app.store.funding_accounts(id).await.unwrap();
+    accounts.iter().find(|a| a.last4 == last4).unwrap_or_else(|| panic!("{login} has no card ending {last4}")).public_id.clone()
+}
+
+pub fn input(html: &str, name: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse(&format!("input[name={name}]")).unwrap();
+    doc.select(&selector).next().and_then(|e| e.value().attr("value")).map(str::to_string)
+}
+
+/// Review page for `trid` and `cards`, then the push form posted with `password`.
+pub async fn push(app: &TestApp, trid: &str, cards: &[&str], password: &str) -> reqwest::Response {
+    let review = format!("/add/review?tr={trid}&cards={}", cards.join(","));
+    let (status, html) = app.get_html(&review).await;
+    assert_eq!(status, 200, "{html}");
+    let form = [
+        ("csrf_token", input(&html, "csrf_token").unwrap()),
+        ("submission_id", input(&html, "submission_id").unwrap()),
+        ("tr", input(&html, "tr").unwrap()),
+        ("cards", input(&html, "cards").unwrap()),
+        ("password", password.to_string()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_form("/add/push", &form).await
+}
+
+/// Pushes and returns the record's id (its page's path).
+pub async fn pushed(app: &TestApp, login: &str, trid: &str, cards: &[&str]) -> String {
+    let response = push(app, trid, cards, &format!("{login}-demo-2026")).await;
+    assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap());
+    location(&response)
+}
+
+/// "Continue to …": the TR URL the browser is sent to.
+pub async fn continue_to_tr(app: &TestApp, record: &str) -> String {
+    let response = app.get(&format!("{record}/continue")).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let to = location(&response);
+    assert!(to.starts_with(&format!("{}/sandbox/tr/", app.address)), "hand-off only to the TR's URI from MDES: {to}");
+    to
+}
+
+pub fn form_action(html: &str) -> String {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse("form").unwrap();
+    doc.select(&selector).next().and_then(|f| f.value().attr("action")).expect("a form").to_string()
+}
+
+/// At the demo TR: sign in, then `step` (accept, decline, cancel). Returns
+/// where the TR sends the browser (the callback URL with its report).
+pub async fn at_tr(app: &TestApp, tr_url: &str, step: &str) -> String {
+    let page = app.client.get(tr_url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let action = form_action(&page.text().await.unwrap());
+    let terms = app.client.post(app.url(&action)).form(&[("step", "sign_in"), ("name", "Quinn")]).send().await.unwrap();
+    assert_eq!(terms.status().as_u16(), 200);
+    let action = form_action(&terms.text().await.unwrap());
+    let back = app.client.post(app.url(&action)).form(&[("step", step)]).send().await.unwrap();
+    assert_eq!(back.status().as_u16(), 303);
+    let to = location(&back);
+    assert!(to.starts_with(&format!("{}/provisioning/return/", app.address)), "{to}");
+    to
+}
+
+/// The browser arrives at the callback URL; returns the record page path.
+pub async fn come_back(app: &TestApp, callback: &str) -> String {
+    let response = app.client.get(callback).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap());
+    location(&response)
+}
+
+/// The record page's outcome codes, polled until `done` holds (token
+/// events from the sandbox arrive asynchronously).
+pub async fn outcomes_until(app: &TestApp, record: &str, done: impl Fn(&[String]) -> bool) -> (Vec<String>, String) {
+    let mut last = (Vec::new(), String::new());
+    for _ in 0..60 {
+        let (_, html) = app.get_html(record).await;
+        let doc = Html::parse_document(&html);
+        let selector = Selector::parse("[data-testid=outcome]").unwrap();
+        let codes: Vec<String> = doc.select(&selector).filter_map(|e| e.value().attr("data-outcome")).map(str::to_string).collect();
+        if done(&codes) {
+            return (codes, html);
+        }
+        last = (codes, html);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("outcomes stayed {:?}", last.0);
+}
+
+pub fn view(html: &str) -> String {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse("[data-testid=provisioning]").unwrap();
+    doc.select(&selector).next().and_then(|e| e.value().attr("data-view")).unwrap_or_default().to_string()
+}
+
+pub async fn record_of(app: &TestApp, record_path: &str) -> pushprov::store::ProvisioningRecord {
+    let id = record_path.trim_start_matches("/provisioning/");
+    app.store.provisioning(id).await.unwrap().unwrap()
+}
+

@@ -1,0 +1,126 @@
+//! No PAN beyond the last four digits in any page, URL, header, log line or
+//! trace (PCI DSS 3.4.1). A test binary of its own because it owns the
+//! process-wide tracing subscriber: every log line of every component in this
+//! process (portal, MDES client, sandbox, demo TR) at TRACE level is kept and
+//! scanned, along with everything the browser-side client saw.
+
+// Shared with the API tests; not every helper is used here.
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+#[allow(dead_code)]
+#[path = "../api/steps.rs"]
+mod steps;
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use helpers::{Engine, demo_numbers};
+use steps::*;
+
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_all_logs() -> Logs {
+    static LOGS: OnceLock<Logs> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            // Timestamps are digit noise for the scan.
+            .without_time()
+            .with_writer(move || writer.clone())
+            .init();
+        logs
+    })
+    .clone()
+}
+
+/// Everything the client saw: URLs, headers and bodies.
+#[derive(Default)]
+struct Seen(Vec<String>);
+
+impl Seen {
+    async fn record(&mut self, url: &str, response: reqwest::Response) -> String {
+        self.0.push(url.to_string());
+        for (name, value) in response.headers() {
+            self.0.push(format!("{name}: {}", String::from_utf8_lossy(value.as_bytes())));
+        }
+        let body = response.text().await.unwrap_or_default();
+        self.0.push(body.clone());
+        body
+    }
+}
+
+/// The number, or a long part of it: its first 12 digits (more than BIN plus
+/// a few) or its last 8 (more than the last four in any reading).
+fn leaks(text: &str, number: &str) -> bool {
+    text.contains(number) || text.contains(&number[..12]) || text.contains(&number[number.len() - 8..])
+}
+
+#[tokio::test]
+async fn no_account_number_in_pages_urls_headers_or_logs() {
+    let logs = capture_all_logs();
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let app = journey_app(engine, |_| {}).await;
+        let mut seen = Seen::default();
+        // Alice: cards and her current account; Quinn: each scenario that
+        // reaches MDES.
+        for (login, cards, trid) in [
+            ("alice", vec!["4792", "4175"], WALLET),
+            ("alice", vec!["4567"], WALLET),
+            ("quinn", vec!["0105", "0203", "0301"], WALLET),
+            ("quinn", vec!["0409"], WALLET),
+            ("quinn", vec!["0507"], WALLET),
+        ] {
+            let client = helpers::start_second_client(&app);
+            sign_in(&client, login).await;
+            for path in ["/cards", "/add", "/add/requestors", "/cards/where"] {
+                let response = client.get(path).await;
+                seen.record(path, response).await;
+            }
+            let mut ids = Vec::new();
+            for last4 in &cards {
+                ids.push(card(&client, login, last4).await);
+            }
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let response = push(&client, trid, &ids, &format!("{login}-demo-2026")).await;
+            let record = helpers::location(&response);
+            seen.record("/add/push", response).await;
+            let page = client.get(&record).await;
+            let html = seen.record(&record, page).await;
+            if view(&html) != "hand-off" {
+                continue;
+            }
+            let tr_url = continue_to_tr(&client, &record).await;
+            seen.0.push(tr_url.clone());
+            let page = client.client.get(&tr_url).send().await.unwrap();
+            seen.record(&tr_url, page).await;
+            let callback = at_tr(&client, &tr_url, "accept").await;
+            seen.0.push(callback.clone());
+            let back = come_back(&client, &callback).await;
+            let (_, html) = outcomes_until(&client, &back, |codes| !codes.contains(&"pending".to_string())).await;
+            seen.0.push(html);
+        }
+        let pages = seen.0.join("\n");
+        let log_text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+        assert!(log_text.contains("pushMultipleAccounts"), "the logs were captured");
+        assert!(pages.contains("ending 4792"), "the pages were captured");
+        for number in demo_numbers() {
+            assert!(!leaks(&pages, number), "{} digits of a demo account number in a page, URL or header", number.len());
+            let line = log_text.lines().find(|l| leaks(l, number)).map(|l| l.replace(number, "<PAN>"));
+            assert!(line.is_none(), "a demo account number in the logs, in: {}", line.unwrap_or_default().chars().take(600).collect::<String>());
+        }
+    }
+}
