@@ -156,6 +156,11 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium for the test `test` against the app at `base`.
     pub async fn start(test: &str, base: &str) -> Browser {
+        Self::start_sized(test, base, (1024, 800)).await
+    }
+
+    /// The same, with a window of `size` (width, height).
+    pub async fn start_sized(test: &str, base: &str, size: (u32, u32)) -> Browser {
         let slot = slots().acquire().await.expect("browser slot");
         let driver = Driver::start().await;
         let profile = tempfile::tempdir().expect("profile dir");
@@ -170,7 +175,7 @@ impl Browser {
             "--disable-sync".into(),
             "--disable-dev-shm-usage".into(),
             "--force-device-scale-factor=1".into(),
-            "--window-size=1024,800".into(),
+            format!("--window-size={},{}", size.0, size.1),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let capabilities = json!({
@@ -297,7 +302,9 @@ impl Browser {
         F: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
     {
         self.client.execute("window.__pushprovOldPage = true; return null;", vec![]).await.expect("mark page");
-        action.await.unwrap_or_else(|e| panic!("[{}] {what}: {e}", self.test));
+        if let Err(e) = action.await {
+            self.fail(&format!("{what}: {e}")).await;
+        }
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let state = self

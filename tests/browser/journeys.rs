@@ -197,7 +197,10 @@ async fn session_expires_while_at_the_token_requestor() {
     // renews it), short enough to wait out.
     const IDLE_SECS: u64 = 8;
     let app = portal(|s| s.session.idle_timeout_secs = IDLE_SECS).await;
-    let mut b = Browser::start("session-expires-at-tr", &app.address).await;
+    // With so short a timeout the portal's "Are you still there?" warning
+    // shows at once, fixed at the bottom of the window: a tall window keeps
+    // it clear of what the cardholder clicks.
+    let mut b = Browser::start_sized("session-expires-at-tr", &app.address, (1024, 1600)).await;
     to_review(&mut b, "0105").await;
     let record = push(&mut b).await;
     continue_to_tr(&mut b).await;
