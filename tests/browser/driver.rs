@@ -326,12 +326,27 @@ impl Browser {
     /// Every check a page of the journey gets; `expected_path` is where the
     /// browser must be (a prefix of the path and query).
     pub async fn step(&mut self, name: &str, expected_path: &str) {
+        self.step_inner(name, expected_path, None).await
+    }
+
+    /// [`step`](Self::step) for a page the server answers with an error
+    /// `status` on purpose (an error page, a failed push): the console line
+    /// Chromium writes for that status of this very page is expected, and
+    /// must be there; anything else still fails.
+    pub async fn step_with_status(&mut self, name: &str, expected_path: &str, status: u16) {
+        self.step_inner(name, expected_path, Some(status)).await
+    }
+
+    async fn step_inner(&mut self, name: &str, expected_path: &str, status: Option<u16>) {
         self.wait_loaded().await;
         let here = self.path().await;
         if !here.starts_with(expected_path) {
             self.fail(&format!("step {name}: expected to be at {expected_path}, the browser is at {here}")).await;
         }
-        self.check_console(name).await;
+        match status {
+            None => self.check_console(name).await,
+            Some(status) => self.check_console_expecting(name, &self.url(&here), status).await,
+        }
         if !here.starts_with("/sandbox/tr/") {
             let icon = self.client.execute("return document.querySelector('link[rel=icon]') !== null;", vec![]).await;
             assert_eq!(icon.ok(), Some(json!(true)), "step {name}: a portal page declares its icon ({here})");
@@ -381,7 +396,22 @@ impl Browser {
     /// Fails on a Content Security Policy violation, a blocked request or
     /// navigation, or any other console error.
     pub async fn check_console(&self, step: &str) {
+        let entries = self.console().await;
+        self.check_entries(step, entries).await
+    }
+
+    async fn check_console_expecting(&self, step: &str, page: &str, status: u16) {
         let mut entries = self.console().await;
+        let expected = format!("{page} - Failed to load resource: the server responded with a status of {status}");
+        let before = entries.len();
+        entries.retain(|e| !e["message"].as_str().unwrap_or_default().starts_with(&expected));
+        if entries.len() == before {
+            self.fail(&format!("step {step}: expected the page to be answered with HTTP {status}")).await;
+        }
+        self.check_entries(step, entries).await
+    }
+
+    async fn check_entries(&self, step: &str, mut entries: Vec<Value>) {
         // The demo TR's pages declare no icon, so Chromium asks for
         // /favicon.ico, which does not exist; that 404 alone is tolerated
         // (it may be logged after the TR page, so wherever it shows). The

@@ -248,3 +248,55 @@ fn receipts(tr_path: &str) -> String {
         .unwrap_or_else(|| panic!("no receipts in {tr_path}"))
         .to_string()
 }
+
+/// Goes straight to the review of `last4` for the Sandbox Wallet (the
+/// choice pages are covered above), signing in first if `sign_in_first`,
+/// then pushes.
+async fn pushed_directly(b: &mut Browser, app: &TestApp, last4: &str, sign_in_first: bool) {
+    let id = {
+        let login = pushprov::domain::Login::parse("quinn").unwrap();
+        let holder = app.store.credentials(&login).await.unwrap().unwrap().0;
+        let cards = app.store.funding_accounts(holder).await.unwrap();
+        cards.into_iter().find(|c| c.last4 == last4).expect("quinn's card").public_id
+    };
+    b.goto(&format!("/add/review?tr={WALLET}&cards={id}")).await;
+    if sign_in_first {
+        b.step("sign-in", "/login?").await;
+        sign_in(b, "quinn", "/add/review?").await;
+    } else {
+        b.step("review", "/add/review?").await;
+    }
+    b.fill("step-up-password", "quinn-demo-2026").await;
+    b.click("push-submit").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_have_their_own_pages() {
+    let app = portal(|_| {}).await;
+    let mut b = Browser::start("failures", &app.address).await;
+    // MDES answers "service unavailable, recoverable": the failure page
+    // (HTTP 502) offers "Try again", which pushes again.
+    pushed_directly(&mut b, &app, "0409", true).await;
+    b.step_with_status("push-failed", "/provisioning/", 502).await;
+    assert_eq!(b.attr("provisioning", "data-view").await, "failed");
+    let record = b.path().await;
+    b.click("retry").await;
+    b.step_with_status("retried-and-failed", &record, 502).await;
+    assert!(!b.text("failure-message").await.is_empty());
+    // A record that is not there: the error page.
+    b.goto("/provisioning/no-such-record").await;
+    b.step_with_status("not-found", "/provisioning/no-such-record", 404).await;
+    assert_eq!(b.attr("error-page", "data-status").await, "404");
+    // Receipts that expire at once: the demo TR refuses them (HTTP 410) and
+    // offers the way back; the portal then says nothing was added.
+    pushed_directly(&mut b, &app, "0807", false).await;
+    b.step("hand-off", "/provisioning/").await;
+    let record = b.path().await;
+    continue_to_tr(&mut b).await;
+    b.fill("tr-name-input", "Quinn").await;
+    b.click("tr-sign-in").await;
+    b.step_with_status("tr-refused", "/sandbox/tr/journeys/", 410).await;
+    b.click("tr-return").await;
+    b.step("back-after-refusal", &record).await;
+    b.finish().await;
+}
