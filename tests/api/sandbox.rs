@@ -403,3 +403,16 @@ async fn the_portals_own_mdes_client_is_accepted_by_the_mounted_sandbox() {
         .unwrap_err();
     assert!(err.recoverable(), "{err:?}");
 }
+
+#[test]
+fn production_never_runs_the_sandbox() {
+    let mut settings = pushprov::config::Settings::default();
+    settings.demo.enabled = false;
+    settings.session.cookie_key = Some("a".repeat(128).into());
+    settings.database.account_number_key = Some("b".repeat(64).into());
+    settings.token_events.secret = Some("c".repeat(64).into());
+    assert!(!settings.sandbox.is_enabled(settings.demo.enabled), "off by default in production");
+    settings.validate().expect("valid production settings");
+    settings.sandbox.enabled = Some(true);
+    assert_eq!(settings.validate().unwrap_err().setting, "sandbox.enabled");
+}
