@@ -62,7 +62,9 @@ fn input_error(reason: &str, description: &str) -> MdesError {
     }
 }
 
-/// What Mastercard's gateway checks before the API sees the request.
+/// What Mastercard's gateway checks before the API sees the request. The
+/// error is the finished response, returned as is (never moved around much).
+#[allow(clippy::result_large_err)]
 fn authenticate(state: &SandboxState, req: &HttpRequest, body: &[u8]) -> Result<(), HttpResponse> {
     let auth_failed = |d: String| gateway_error(StatusCode::UNAUTHORIZED, "AUTHENTICATION_FAILED", d);
     let header = req
