@@ -151,7 +151,7 @@ pub async fn asset(state: web::Data<SandboxState>, req: HttpRequest, path: web::
                 MediaContent { media_type: "image/svg+xml".into(), data: b64.encode(svg), height: None, width: None },
                 MediaContent {
                     media_type: "image/png".into(),
-                    data: b64.encode(super::png::logo_png(color)),
+                    data: b64.encode(super::png::logo_png_cached(color).as_slice()),
                     height: size.clone(),
                     width: size,
                 },
