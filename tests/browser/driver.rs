@@ -18,7 +18,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -73,10 +72,6 @@ fn axe_source() -> &'static str {
         })
     })
 }
-
-/// Pages axe-core checked in this process, and screenshots written (for the summary).
-pub static PAGES_CHECKED: AtomicUsize = AtomicUsize::new(0);
-pub static SCREENSHOTS: AtomicUsize = AtomicUsize::new(0);
 
 /// The WCAG 2.1 A and AA rules of axe-core.
 pub const WCAG_TAGS: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
@@ -358,7 +353,6 @@ impl Browser {
             self.fail(&format!("step {name} ({here}): axe-core found WCAG 2.1 A/AA violations:\n{list}")).await;
         }
         assert!(report.passes > 0, "axe-core ran no rule on {here}");
-        PAGES_CHECKED.fetch_add(1, Ordering::Relaxed);
         // Axe must not have left anything behind that the CSP objects to.
         self.check_console(name).await;
     }
@@ -430,7 +424,6 @@ impl Browser {
         assert!(png.starts_with(b"\x89PNG"), "a screenshot is a PNG");
         let path = self.dir.join(format!("{:02}-{name}.png", self.steps));
         std::fs::write(&path, png).expect("write screenshot");
-        SCREENSHOTS.fetch_add(1, Ordering::Relaxed);
         path
     }
 
