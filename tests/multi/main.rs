@@ -13,6 +13,7 @@ mod helpers;
 mod proxy;
 mod two_instances;
 mod killed;
+mod database;
 
 use std::path::Path;
 
