@@ -14,6 +14,7 @@ mod proxy;
 mod two_instances;
 mod killed;
 mod database;
+mod mdes_faults;
 
 use std::path::Path;
 

@@ -16,12 +16,24 @@ pub struct Control {
     hold_pushes: Mutex<bool>,
     /// Which target served each request: (path, target).
     served: Mutex<Vec<(String, String)>>,
+    /// A fault for requests whose path contains the first string.
+    fault: Mutex<Option<(String, Fault)>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// Never answer (the caller times out).
+    Hang,
+    /// Answer this status with an empty body, as a load balancer in front
+    /// of MDES would.
+    Status(u16),
 }
 
 #[derive(Clone)]
 pub struct Proxy {
     pub url: String,
     pub control: Arc<Control>,
+    handle: Arc<Mutex<Option<actix_web::dev::ServerHandle>>>,
 }
 
 impl Proxy {
@@ -29,8 +41,18 @@ impl Proxy {
         let control = Arc::new(Control::default());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(0).build().unwrap();
-        let state = control.clone();
+        let proxy = Proxy { url, control, handle: Arc::new(Mutex::new(None)) };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&self, listener: std::net::TcpListener) {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        let state = self.control.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::from(state.clone()))
@@ -39,11 +61,30 @@ impl Proxy {
                 .default_service(web::to(forward))
         })
         .workers(2)
+        .shutdown_timeout(0)
         .listen(listener)
         .unwrap()
         .run();
+        *self.handle.lock().unwrap() = Some(server.handle());
         tokio::spawn(server);
-        Proxy { url, control }
+    }
+
+    /// Closes the port: connections are refused until [`Proxy::reopen`].
+    pub async fn close(&self) {
+        let handle = self.handle.lock().unwrap().take();
+        if let Some(handle) = handle {
+            handle.stop(false).await;
+        }
+    }
+
+    pub async fn reopen(&self) {
+        let address = self.url.trim_start_matches("http://").to_string();
+        self.serve(std::net::TcpListener::bind(address).unwrap());
+    }
+
+    /// Requests whose path contains `op` meet `fault` (None: no fault).
+    pub fn fault(&self, op: &str, fault: Option<Fault>) {
+        *self.control.fault.lock().unwrap() = fault.map(|f| (op.to_string(), f));
     }
 
     /// From now on, new requests go to `target` (`http://127.0.0.1:port`).
@@ -95,6 +136,17 @@ async fn forward(
             tokio::time::sleep(Duration::from_secs(120)).await;
             return HttpResponse::GatewayTimeout().finish();
         }
+    }
+    let fault = control.fault.lock().unwrap().clone().filter(|(op, _)| path.contains(op.as_str()));
+    match fault.map(|(_, f)| f) {
+        Some(Fault::Hang) => {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            return HttpResponse::GatewayTimeout().finish();
+        }
+        Some(Fault::Status(status)) => {
+            return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish();
+        }
+        None => {}
     }
     let target = control.target.lock().unwrap().clone();
     control.served.lock().unwrap().push((path.clone(), target.clone()));
