@@ -183,6 +183,11 @@ impl Browser {
 
     /// At the demo TR: sign in, accept; returns the callback URL.
     pub async fn accept_at_tr(&self, tr_url: &str) -> String {
+        self.at_tr(tr_url, "accept").await
+    }
+
+    /// At the demo TR: sign in, then `step` (accept, decline, cancel).
+    pub async fn at_tr(&self, tr_url: &str, step: &str) -> String {
         let page = self.client.get(tr_url).send().await.unwrap();
         assert_eq!(page.status().as_u16(), 200);
         let action = form_action(&page.text().await.unwrap());
@@ -190,7 +195,7 @@ impl Browser {
             self.client.post(format!("{}{action}", self.sandbox)).form(&[("step", "sign_in"), ("name", "Alice")]).send().await.unwrap();
         assert_eq!(terms.status().as_u16(), 200);
         let action = form_action(&terms.text().await.unwrap());
-        let back = self.client.post(format!("{}{action}", self.sandbox)).form(&[("step", "accept")]).send().await.unwrap();
+        let back = self.client.post(format!("{}{action}", self.sandbox)).form(&[("step", step)]).send().await.unwrap();
         assert_eq!(back.status().as_u16(), 303);
         let to = location(&back);
         assert!(to.starts_with(&format!("{}/provisioning/return/", self.portal)), "{to}");

@@ -16,6 +16,10 @@ pub struct Control {
     hold_pushes: Mutex<bool>,
     /// Which target served each request: (path, target).
     served: Mutex<Vec<(String, String)>>,
+    /// Hold every push's ANSWER (forwarded, answered by the sandbox, not yet
+    /// returned to the portal) while true; its receipts are kept here.
+    hold_answers: Mutex<bool>,
+    receipts: Mutex<Vec<String>>,
     /// A fault for requests whose path contains the first string.
     fault: Mutex<Option<(String, Fault)>>,
 }
@@ -80,6 +84,15 @@ impl Proxy {
     pub async fn reopen(&self) {
         let address = self.url.trim_start_matches("http://").to_string();
         self.serve(std::net::TcpListener::bind(address).unwrap());
+    }
+
+    pub fn hold_answers(&self, hold: bool) {
+        *self.control.hold_answers.lock().unwrap() = hold;
+    }
+
+    /// Receipts seen in push answers.
+    pub fn receipts(&self) -> Vec<String> {
+        self.control.receipts.lock().unwrap().clone()
     }
 
     /// Requests whose path contains `op` meet `fault` (None: no fault).
@@ -167,5 +180,15 @@ async fn forward(
             response.append_header((name.as_str(), value.as_bytes()));
         }
     }
-    response.body(answer.bytes().await.unwrap_or_default())
+    let bytes = answer.bytes().await.unwrap_or_default();
+    if path.ends_with("/pushMultipleAccounts") {
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let issued = json["pushAccountReceipts"].as_array().cloned().unwrap_or_default();
+        let issued = issued.iter().filter_map(|r| r["pushAccountReceipt"].as_str().map(str::to_string));
+        control.receipts.lock().unwrap().extend(issued);
+        while *control.hold_answers.lock().unwrap() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    response.body(bytes)
 }
