@@ -25,7 +25,10 @@ impl Portal {
     fn new(world: &World) -> Self {
         // Our own copy: the shared target dir's binary may be rebuilt meanwhile.
         let binary = world.dir.path().join("pushprov-under-test");
-        std::fs::copy(env!("CARGO_BIN_EXE_pushprov"), &binary).expect("copy the pushprov binary");
+        // `PUSHPROV_TEST_BIN` names another build of this source (for a
+        // target dir shared by several checkouts); CI uses cargo's own.
+        let built = std::env::var("PUSHPROV_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pushprov").to_string());
+        std::fs::copy(&built, &binary).expect("copy the pushprov binary");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let s = &world.base;
         let m = &s.mdes;
