@@ -29,7 +29,7 @@ impl Portal {
         // target dir shared by several checkouts); CI uses cargo's own.
         let built = std::env::var("PUSHPROV_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pushprov").to_string());
         std::fs::copy(&built, &binary).expect("copy the pushprov binary");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = stable_port();
         let s = &world.base;
         let m = &s.mdes;
         let env = [
@@ -91,6 +91,19 @@ impl Portal {
         self.signal("-KILL");
         self.child.take().unwrap().wait().unwrap();
     }
+}
+
+/// A free port BELOW the ephemeral range (32768+ on Linux): while the
+/// portal is dead between a kill and its restart, no port-0 listener or
+/// outgoing connection of a parallel test can take it.
+fn stable_port() -> u16 {
+    for _ in 0..1000 {
+        let port = 20000 + rand::random::<u16>() % 12000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 20000..32000");
 }
 
 impl Drop for Portal {
@@ -213,9 +226,18 @@ async fn sigterm_lets_the_request_in_flight_finish_and_a_timeout_retry_pushes_on
     };
     until("the push reached MDES", || world.sandbox.pushes().len() == 1).await;
     portal.signal("-TERM");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // New connections are refused while the push is still in flight.
     let direct = format!("http://127.0.0.1:{}/healthz", portal.port);
-    assert!(reqwest::get(&direct).await.is_err(), "new connections are refused while stopping");
+    let mut refused = false;
+    for _ in 0..30 {
+        if reqwest::get(&direct).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused, "new connections are refused while stopping");
+    assert!(!post.is_finished(), "…while the request in flight is still running");
     let answer = post.await.unwrap().expect("the request in flight is answered");
     assert_eq!(answer.status().as_u16(), 303, "the push request finished");
     let status = portal.child.as_mut().unwrap().wait().unwrap();

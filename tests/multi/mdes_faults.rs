@@ -23,7 +23,12 @@ async fn inject(world: &World, op: &str, kind: Kind) {
     match kind {
         Kind::Timeout => world.sandbox.fault(op, Some(Fault::Hang)),
         Kind::ServerError => world.sandbox.fault(op, Some(Fault::Status(503))),
-        Kind::Refused => world.sandbox.close().await,
+        Kind::Refused => {
+            world.sandbox.close().await;
+            // Let clients' pools see their idle connections closed, so the
+            // next call opens a new one and meets the refusal.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
     }
 }
 
@@ -73,7 +78,8 @@ async fn mdes_timeout_5xx_and_refusal_at_each_call() {
     // the timeout and 5xx above show): a typed error, nothing stored.
     let asset = store.token_requestors().await.unwrap().into_iter().find_map(|t| t.image_asset_id).unwrap();
     inject(&world, "", Kind::Refused).await;
-    let refused = client.get_asset(&asset).await;
+    let fresh = pushprov::startup::mdes_client(&quick).unwrap();
+    let refused = fresh.get_asset(&asset).await;
     assert!(matches!(refused, Err(pushprov::mdes::MdesClientError::Connect)), "{refused:?}");
     heal(&world, Kind::Refused).await;
     // The next healthy refresh fetches every logo.

@@ -37,7 +37,7 @@ async fn a_journey_started_on_a_finishes_on_b() {
     assert!(html.contains("Added to Sandbox Wallet"), "{html}");
 
     assert!(world.portal.served("/add/push").iter().all(|t| *t == a_url), "the push was served by A");
-    assert_eq!(world.portal.served("/provisioning/return/"), [b_url.clone()], "the return was served by B");
+    assert_eq!(world.portal.served("/provisioning/return/"), [b_url.as_str()], "the return was served by B");
     let confirmations = world.portal.served_exactly(&record);
     assert!(!confirmations.is_empty() && confirmations.iter().all(|t| *t == b_url), "the confirmation was served by B");
     // Token events, sent by the sandbox after the TR accepted, went through
