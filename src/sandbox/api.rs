@@ -62,7 +62,9 @@ fn input_error(reason: &str, description: &str) -> MdesError {
     }
 }
 
-/// What Mastercard's gateway checks before the API sees the request.
+/// What Mastercard's gateway checks before the API sees the request. The
+/// error is the finished response, returned as is (never moved around much).
+#[allow(clippy::result_large_err)]
 fn authenticate(state: &SandboxState, req: &HttpRequest, body: &[u8]) -> Result<(), HttpResponse> {
     let auth_failed = |d: String| gateway_error(StatusCode::UNAUTHORIZED, "AUTHENTICATION_FAILED", d);
     let header = req
@@ -149,7 +151,7 @@ pub async fn asset(state: web::Data<SandboxState>, req: HttpRequest, path: web::
                 MediaContent { media_type: "image/svg+xml".into(), data: b64.encode(svg), height: None, width: None },
                 MediaContent {
                     media_type: "image/png".into(),
-                    data: b64.encode(super::png::logo_png(color)),
+                    data: b64.encode(super::png::logo_png_cached(color).as_slice()),
                     height: size.clone(),
                     width: size,
                 },

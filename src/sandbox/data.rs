@@ -53,6 +53,7 @@ pub struct Logo {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TestCard {
+    /// The full number, or its last 4 digits (then any card ending so matches).
     pub account_number: String,
     pub scenario: Scenario,
     #[serde(default)]
@@ -83,11 +84,17 @@ pub enum Scenario {
 }
 
 impl SandboxData {
+    /// A full number matches exactly; a 4-digit entry matches any card
+    /// ending in those digits (handy for a QA engineer's own test cards).
+    /// Full numbers win over last-4 entries.
     pub fn scenario_for(&self, account_number: &str) -> Scenario {
-        self.test_cards
-            .iter()
-            .find(|c| c.account_number == account_number)
-            .map_or(Scenario::Approved, |c| c.scenario)
+        let exact = self.test_cards.iter().find(|c| c.account_number == account_number);
+        let last4 = || {
+            self.test_cards
+                .iter()
+                .find(|c| c.account_number.len() == 4 && account_number.ends_with(c.account_number.as_str()))
+        };
+        exact.or_else(last4).map_or(Scenario::Approved, |c| c.scenario)
     }
 
     pub fn token_requestor(&self, trid: &str) -> Option<&SandboxTokenRequestor> {
@@ -126,8 +133,11 @@ impl SandboxData {
         }
         for c in &self.test_cards {
             let n = &c.account_number;
-            if !(9..=19).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("test card ending {} must be 9 to 19 digits", crate::mdes::model::mask(n)));
+            if !(n.len() == 4 || (9..=19).contains(&n.len())) || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "test card {} must be 9 to 19 digits, or the last 4",
+                    crate::mdes::model::mask(n)
+                ));
             }
         }
         Ok(())
@@ -286,6 +296,13 @@ mod tests {
         let json = serde_json::to_string(&data).unwrap();
         let back: SandboxData = serde_json::from_str(&json).unwrap();
         assert_eq!(back.token_requestors.len(), data.token_requestors.len());
+        let mut data = data;
+        data.test_cards.push(card("4792", Scenario::Declined, "last 4"));
+        data.validate().unwrap();
+        assert_eq!(data.scenario_for("5204731600014792"), Scenario::Declined);
+        assert_eq!(data.scenario_for("5204731600020203"), Scenario::Declined);
+        assert_eq!(data.scenario_for("5204731600030301"), Scenario::AdditionalAuthentication);
+        assert_eq!(data.scenario_for("5204731600099999"), Scenario::Approved);
         // No TR may serve the unserved demo range.
         assert!(data.token_requestors.iter().all(|t| !SandboxData::covers(t, "2223000010034566")));
     }

@@ -68,22 +68,57 @@ fn zlib_stored(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The CRC-32 table, built at compile time (the bitwise loop is slow in an
+/// unoptimised build, and logos are served at every catalogue refresh).
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut n = 0;
+    while n < 256 {
+        let mut c = n as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 == 1 { (c >> 1) ^ 0xEDB8_8320 } else { c >> 1 };
+            k += 1;
+        }
+        table[n] = c;
+        n += 1;
+    }
+    table
+};
+
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
+        crc = CRC_TABLE[((crc ^ u32::from(b)) & 0xFF) as usize] ^ (crc >> 8);
     }
     !crc
 }
 
+/// [`logo_png`], encoded once per colour per process: an asset id's content
+/// never changes, and every test app and catalogue refresh asks for them.
+pub fn logo_png_cached(color: [u8; 3]) -> std::sync::Arc<Vec<u8>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<[u8; 3], Arc<Vec<u8>>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(png) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&color) {
+        return png.clone();
+    }
+    let png = Arc::new(logo_png(color));
+    cache.lock().unwrap_or_else(|e| e.into_inner()).insert(color, png.clone());
+    png
+}
+
 fn adler32(data: &[u8]) -> u32 {
     let (mut a, mut b) = (1u32, 0u32);
-    for &d in data {
-        a = (a + u32::from(d)) % 65_521;
-        b = (b + a) % 65_521;
+    // 5552 bytes is the most that cannot overflow before the modulo (zlib's NMAX).
+    for block in data.chunks(5552) {
+        for &d in block {
+            a += u32::from(d);
+            b += a;
+        }
+        a %= 65_521;
+        b %= 65_521;
     }
     (b << 16) | a
 }

@@ -359,3 +359,60 @@ async fn the_sandbox_runs_alone_on_its_own_port() {
     let jwks = reqwest::get(format!("{base}/jwks.json")).await.unwrap();
     assert_eq!(jwks.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn the_portals_own_mdes_client_is_accepted_by_the_mounted_sandbox() {
+    use pushprov::mdes::model::{CardAccountData, FundingAccountData, PushFundingAccount, SignatureData};
+    let sbx = sandbox_app().await;
+    let mut settings = sbx.app.settings.clone();
+    settings.server.port = sbx.app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let client = pushprov::startup::mdes_client(&settings).unwrap();
+    let eligible = client.get_eligible_token_requestors(&[CREDIT_RANGE.to_string()]).await.unwrap();
+    assert_eq!(eligible.token_requestors.len(), 4);
+    let wallet = eligible.token_requestors.iter().find(|t| t.token_requestor_id == trid::WALLET).unwrap();
+    assert!(wallet.covers_card(ALICE_APPROVED, &[CREDIT_RANGE.to_string()]));
+    let asset = client.get_asset(wallet.image_asset_id.as_deref().unwrap()).await.unwrap();
+    assert_eq!(asset.media_contents.len(), 2);
+    let card = |id: &str, pan: &str| PushFundingAccount {
+        push_account_id: id.into(),
+        funding_account_data: FundingAccountData {
+            card_account_data: Some(CardAccountData {
+                account_number: pan.into(),
+                expiry_month: Some("09".into()),
+                expiry_year: Some("29".into()),
+            }),
+            ..Default::default()
+        },
+    };
+    let push = pushprov::mdes::PushRequest::new(trid::WALLET, vec![card("a", ALICE_APPROVED), card("b", "2223000010034566")])
+        .with_signature_data(SignatureData {
+            callback_url: Some("http://127.0.0.1/callback/1".into()),
+            locale: Some("en_GB".into()),
+            ..Default::default()
+        });
+    let outcome = client.push_multiple_accounts(&push).await.unwrap();
+    assert_eq!(outcome.receipts().len(), 1, "half a success: one receipt");
+    assert_eq!(outcome.failures.len(), 1);
+    assert_eq!(outcome.failures[0].errors[0].reason_code, "ACCOUNT_INELIGIBLE");
+    let jwks = jwks(&sbx).await;
+    jws::verify(outcome.response.signature.as_deref().unwrap(), &jwks).unwrap();
+    // A recoverable MDES error reaches the client as such.
+    let err = client
+        .push_multiple_accounts(&pushprov::mdes::PushRequest::new(trid::WALLET, vec![card("c", "5204731600040409")]))
+        .await
+        .unwrap_err();
+    assert!(err.recoverable(), "{err:?}");
+}
+
+#[test]
+fn production_never_runs_the_sandbox() {
+    let mut settings = pushprov::config::Settings::default();
+    settings.demo.enabled = false;
+    settings.session.cookie_key = Some("a".repeat(128).into());
+    settings.database.account_number_key = Some("b".repeat(64).into());
+    settings.token_events.secret = Some("c".repeat(64).into());
+    assert!(!settings.sandbox.is_enabled(settings.demo.enabled), "off by default in production");
+    settings.validate().expect("valid production settings");
+    settings.sandbox.enabled = Some(true);
+    assert_eq!(settings.validate().unwrap_err().setting, "sandbox.enabled");
+}

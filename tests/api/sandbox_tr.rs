@@ -218,13 +218,16 @@ async fn the_hostile_trs_name_is_escaped_and_app_only_uris_open_in_a_browser() {
     assert_eq!(terms.status, 200);
 }
 
-/// A one-shot HTTP receiver standing in for the portal's `/token-events`.
-async fn event_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<(HashMap<String, String>, Vec<u8>)>) {
+/// An HTTP receiver standing in for the portal's `/token-events`; it answers
+/// 404 to the first `refuse_first` requests (as the portal does before issue 6).
+async fn event_receiver(
+    refuse_first: usize,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<(HashMap<String, String>, Vec<u8>)>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/token-events", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
-        loop {
+        for n in 0.. {
             let Ok((mut sock, _)) = listener.accept().await else { return };
             let mut buf = Vec::new();
             let mut chunk = [0u8; 4096];
@@ -247,6 +250,10 @@ async fn event_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<(Hash
                     break (headers, buf[end + 4..end + 4 + len].to_vec());
                 }
             };
+            if n < refuse_first {
+                let _ = sock.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                continue;
+            }
             let _ = sock.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
             let _ = tx.send((headers, body));
         }
@@ -255,8 +262,9 @@ async fn event_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<(Hash
 }
 
 #[tokio::test]
-async fn token_events_are_posted_signed_with_the_shared_secret() {
-    let (url, mut events) = event_receiver().await;
+async fn token_events_are_posted_signed_with_the_shared_secret_and_retried() {
+    // The first delivery is refused: the sandbox retries instead of losing the event.
+    let (url, mut events) = event_receiver(1).await;
     let sbx = sandbox_app_with(|s| s.sandbox.token_events_url = Some(url)).await;
     let (receipts, tr) = hand_off(&sbx, trid::WALLET, &["5204731600014792", "5204731600020203"]).await;
     let (_, action) = sign_in(&sbx, &tr).await;

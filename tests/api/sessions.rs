@@ -22,18 +22,19 @@ async fn idle_session_is_ended_on_the_server(engine: Engine) {
 #[tokio::test]
 async fn activity_keeps_the_session_until_the_absolute_limit() {
     let app = spawn_app_with(Engine::Sqlite, |s| {
-        s.session.idle_timeout_secs = 2;
-        s.session.absolute_timeout_secs = 3;
+        s.session.idle_timeout_secs = 4;
+        s.session.absolute_timeout_secs = 6;
     })
     .await;
     app.sign_in_as_alice().await;
-    // Active every second: idle never reached…
-    for _ in 0..2 {
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Active every 1.5 s (well inside the idle timeout, even on a busy
+    // machine): idle never reached…
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(app.get("/cards").await.status().as_u16(), 200);
     }
     // …but the absolute limit still ends the session.
-    tokio::time::sleep(Duration::from_millis(1900)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let response = app.get("/cards").await;
     assert_eq!(response.status().as_u16(), 303);
     assert!(location(&response).starts_with("/login?reason=expired"));

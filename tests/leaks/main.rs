@@ -63,10 +63,16 @@ impl Seen {
     }
 }
 
-/// The number, or a long part of it: its first 12 digits (more than BIN plus
-/// a few) or its last 8 (more than the last four in any reading).
+/// The number, or most of it, as a run of digits: a run holding its first 12
+/// or its last 12 digits (far more than BIN plus last four). Runs of 12+
+/// digits, not substrings: megabytes of TRACE logs full of hex and base64
+/// (ids, nonces, signatures) would otherwise match shorter parts by chance.
 fn leaks(text: &str, number: &str) -> bool {
-    text.contains(number) || text.contains(&number[..12]) || text.contains(&number[number.len() - 8..])
+    let head = &number[..12];
+    let tail = &number[number.len() - 12..];
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() >= 12)
+        .any(|run| run.contains(head) || run.contains(tail))
 }
 
 #[tokio::test]
@@ -75,6 +81,7 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
     for engine in [Engine::Sqlite, Engine::Postgres] {
         let app = journey_app(engine, |_| {}).await;
         let mut seen = Seen::default();
+        let mut request_ids = Vec::new();
         // Alice: cards and her current account; Quinn: each scenario that
         // reaches MDES.
         for (login, cards, trid) in [
@@ -98,6 +105,7 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
             let response = push(&client, trid, &ids, &format!("{login}-demo-2026")).await;
             let record = helpers::location(&response);
             seen.record("/add/push", response).await;
+            request_ids.push(record_of(&client, &record).await.request_id);
             let page = client.get(&record).await;
             let html = seen.record(&record, page).await;
             if view(&html) != "hand-off" {
@@ -114,8 +122,18 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
             seen.0.push(html);
         }
         let pages = seen.0.join("\n");
+        // The scan itself: whole and mostly-whole numbers found, short chance runs not.
+        assert!(leaks("x 5204731600014792 y", "5204731600014792"));
+        assert!(leaks("…731600014792)", "5204731600014792") && leaks("520473160001xxxx", "5204731600014792"));
+        assert!(!leaks("ab12c00014792f", "5204731600014792"));
         let log_text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
         assert!(log_text.contains("pushMultipleAccounts"), "the logs were captured");
+        // Every push is traced with its request id (MDES support asks for it)…
+        for request_id in &request_ids {
+            assert!(log_text.contains(request_id.as_str()), "request id {request_id} not in the logs");
+        }
+        // …and no key material or Authorization header is.
+        assert!(!log_text.contains("PRIVATE KEY") && !log_text.contains("oauth_signature="), "no keys or signatures in logs");
         assert!(pages.contains("ending 4792"), "the pages were captured");
         for number in demo_numbers() {
             assert!(!leaks(&pages, number), "{} digits of a demo account number in a page, URL or header", number.len());

@@ -59,11 +59,18 @@ pub struct CardChoice {
     pub id: String,
     pub label: String,
     pub masked: String,
+    /// For `data-last4` (browser tests pick a card by its last four digits).
+    pub last4: String,
 }
 
 impl CardChoice {
     pub fn new(account: &FundingAccount) -> Self {
-        Self { id: account.public_id.clone(), label: account.product.clone(), masked: format!("ending {}", account.last4) }
+        Self {
+            id: account.public_id.clone(),
+            label: account.product.clone(),
+            masked: format!("ending {}", account.last4),
+            last4: account.last4.clone(),
+        }
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Chrome {
     /// The session-timeout warning's URL, when signed in.
     pub session_script_url: String,
     pub idle_timeout_secs: u64,
+    /// "5 minutes", or "30 seconds" for short test settings.
+    pub idle_timeout_label: String,
 }
 
 impl Chrome {
@@ -43,6 +45,7 @@ impl Chrome {
             nonce: String::new(),
             session_script_url: assets::versioned_url("session.js"),
             idle_timeout_secs: settings.session.idle_timeout_secs,
+            idle_timeout_label: duration_label(settings.session.idle_timeout_secs),
         }
     }
 
@@ -66,7 +69,17 @@ impl Chrome {
             nonce: String::new(),
             session_script_url: String::new(),
             idle_timeout_secs: 0,
+            idle_timeout_label: String::new(),
         }
+    }
+}
+
+fn duration_label(secs: u64) -> String {
+    match secs {
+        60 => "1 minute".into(),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        1 => "1 second".into(),
+        s => format!("{s} seconds"),
     }
 }
 

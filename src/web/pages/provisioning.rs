@@ -86,8 +86,13 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
     let funding = state.store.funding_accounts(holder.id).await?;
     let outcomes = journey(state).outcomes(record).await.map_err(journey_error)?;
     let tr = state.store.token_requestor(&record.trid).await?;
-    let accounts: Vec<AccountLine> =
+    let mut accounts: Vec<AccountLine> =
         record.accounts.iter().zip(&outcomes).map(|(a, o)| line(a, *o, &funding, &record.tr_name)).collect();
+    if record.state == ProvisioningState::PushFailed {
+        // The whole push failed: the page's one message says why and what
+        // next; per-card lines would repeat it, or contradict it.
+        accounts.iter_mut().for_each(|a| a.problem = None);
+    }
     let some_not_sent = outcomes.iter().any(|o| matches!(o, AccountOutcome::NotSent { .. }));
     let view = match record.state {
         ProvisioningState::Created => View::InProgress,

@@ -63,7 +63,7 @@ const WRONG_CREDENTIALS: &str = "Wrong login or password.";
 /// Where to go after signing in: only a path on this site, never elsewhere.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains(['\\', '\r', '\n']) && n.len() <= 512 => {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains(['\\', '\r', '\n']) && n.len() <= 2048 => {
             n.to_string()
         }
         _ => "/cards".to_string(),

@@ -1,0 +1,302 @@
+//! The journeys a cardholder takes, with the mouse: approved, declined,
+//! cancelled at the token requestor, additional authentication, the session
+//! expiring at the token requestor, and the back button after the hand-off.
+
+use std::time::{Duration, Instant};
+
+use pushprov::config::Settings;
+
+use crate::driver::{Browser, testid};
+use crate::helpers::{Engine, TestApp, spawn_app_with};
+
+pub const WALLET: &str = "50100000001";
+pub const WALLET_NAME: &str = "Sandbox Wallet";
+
+/// The portal with its sandbox, in-process on port 0, the catalogue loaded.
+pub async fn portal(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let app = spawn_app_with(Engine::Sqlite, customise).await;
+    for _ in 0..200 {
+        if !app.store.token_requestors().await.unwrap().is_empty() {
+            return app;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the catalogue was not loaded from the sandbox");
+}
+
+/// The card choice for the card ending `last4`.
+pub fn card_choice(last4: &str) -> String {
+    format!("input[data-testid=card-choice][data-last4=\"{last4}\"]")
+}
+
+/// Signs in as `login` from the sign-in page.
+pub async fn sign_in(b: &mut Browser, login: &str, next: &str) {
+    b.fill("login-input", login).await;
+    b.fill("password-input", &format!("{login}-demo-2026")).await;
+    b.click("sign-in-submit").await;
+    b.step("signed-in", next).await;
+}
+
+/// Signs in and chooses the card ending `last4` for the Sandbox Wallet
+/// (cards first), up to the review page with the password entered.
+async fn to_review(b: &mut Browser, last4: &str) {
+    b.goto("/").await;
+    b.step("sign-in", "/login").await;
+    b.fill("login-input", "quinn").await;
+    b.fill("password-input", "quinn-demo-2026").await;
+    b.click("sign-in-submit").await;
+    b.step("my-cards", "/cards").await;
+    assert_eq!(b.text("signed-in-as").await, "Signed in as Quinn Tester");
+    b.click("add-to-wallet").await;
+    b.step("add-intro", "/add").await;
+    b.click("start-with-cards").await;
+    b.step("choose-cards", "/add/cards").await;
+    b.click_css(&card_choice(last4)).await;
+    b.click("cards-continue").await;
+    b.step("choose-requestor", "/add/requestors?").await;
+    b.click_to_navigate(&format!("[data-testid=tr][data-trid=\"{WALLET}\"] {}", testid("tr-name"))).await;
+    b.step("review", "/add/review?").await;
+    assert_eq!(b.text("review-tr-name").await, WALLET_NAME);
+    assert_eq!(b.texts("review-card").await.len(), 1);
+    assert!(b.text("review-card").await.ends_with(&format!("ending {last4}")));
+}
+
+/// From the review page: password, push, hand-off page; returns the record's path.
+async fn push(b: &mut Browser) -> String {
+    b.fill("step-up-password", "quinn-demo-2026").await;
+    b.click("push-submit").await;
+    b.step("hand-off", "/provisioning/").await;
+    assert_eq!(b.attr("provisioning", "data-view").await, "hand-off");
+    assert_eq!(b.text("page-heading").await, format!("You are leaving Demo Bank for {WALLET_NAME}"));
+    b.path().await
+}
+
+/// Continue → the demo TR's sign-in page; returns the TR's address.
+async fn continue_to_tr(b: &mut Browser) -> String {
+    b.click("continue-to-tr").await;
+    b.step("tr-sign-in", &format!("/sandbox/tr/{WALLET}/push?pushAccountReceipts=")).await;
+    assert_eq!(b.text("tr-name").await, WALLET_NAME);
+    b.path().await
+}
+
+/// At the TR: sign in with any name.
+async fn tr_sign_in(b: &mut Browser) {
+    b.fill("tr-name-input", "Quinn").await;
+    b.click("tr-sign-in").await;
+    b.step("tr-terms", "/sandbox/tr/journeys/").await;
+    assert_eq!(b.texts("tr-card").await.len(), 1);
+}
+
+/// Clicks Refresh on the confirmation until the card's outcome is `code`
+/// (token events reach the portal asynchronously); then the step's checks.
+pub async fn refresh_until(b: &mut Browser, record: &str, code: &str, keyboard: bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let outcome = b.attr("outcome", "data-outcome").await;
+        if outcome == code {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the outcome stayed {outcome}, expected {code}");
+        assert_eq!(outcome, "pending", "before the token event: sent, finish there");
+        assert_eq!(b.text("outcome-label").await, format!("Sent to {WALLET_NAME} — finish there"));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if keyboard {
+            b.tab_to(&testid("refresh")).await;
+            b.press_to_navigate(fantoccini::key::Key::Enter).await;
+        } else {
+            b.click("refresh").await;
+        }
+        assert_eq!(b.path().await, record);
+    }
+    b.step("confirmation", record).await;
+    assert_eq!(b.attr("provisioning", "data-view").await, "confirmation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approved() {
+    let app = portal(|_| {}).await;
+    let mut b = Browser::start("approved", &app.address).await;
+    to_review(&mut b, "0105").await;
+    let record = push(&mut b).await;
+    let tr = continue_to_tr(&mut b).await;
+    assert!(tr.contains("&signature="), "the push URI from MDES, signed: {tr}");
+    tr_sign_in(&mut b).await;
+    b.click("tr-accept").await;
+    b.step("back-at-the-bank", &record).await;
+    refresh_until(&mut b, &record, "added", false).await;
+    assert_eq!(b.text("outcome-label").await, "Added to Sandbox Wallet");
+    b.click("where-link").await;
+    b.step("where-my-cards-are", "/cards/where").await;
+    assert!(b.texts("where-place").await.contains(&"Added to Sandbox Wallet".to_string()));
+    b.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declined() {
+    let app = portal(|_| {}).await;
+    let mut b = Browser::start("declined", &app.address).await;
+    // This time a TR first, then the card.
+    b.goto("/login").await;
+    b.step("sign-in", "/login").await;
+    sign_in(&mut b, "quinn", "/cards").await;
+    b.click("add-to-wallet").await;
+    b.step("add-intro", "/add").await;
+    b.click("start-with-requestor").await;
+    b.step("choose-requestor", "/add/requestors").await;
+    b.click_to_navigate(&format!("[data-testid=tr][data-trid=\"{WALLET}\"] {}", testid("tr-name"))).await;
+    b.step("choose-cards", &format!("/add/cards?tr={WALLET}")).await;
+    assert!(b.text("chosen-tr").await.contains(WALLET_NAME));
+    b.click_css(&card_choice("0203")).await;
+    b.click("cards-continue").await;
+    b.step("review", "/add/review?").await;
+    let record = push(&mut b).await;
+    continue_to_tr(&mut b).await;
+    tr_sign_in(&mut b).await;
+    b.click("tr-accept").await;
+    b.step("back-at-the-bank", &record).await;
+    refresh_until(&mut b, &record, "declined", false).await;
+    assert_eq!(b.text("outcome-label").await, format!("Declined — it was not added to {WALLET_NAME}"));
+    b.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_at_the_token_requestor() {
+    let app = portal(|_| {}).await;
+    let mut b = Browser::start("cancel-at-tr", &app.address).await;
+    to_review(&mut b, "0105").await;
+    let record = push(&mut b).await;
+    continue_to_tr(&mut b).await;
+    b.click("tr-cancel").await;
+    b.step("cancelled", &record).await;
+    assert_eq!(b.attr("provisioning", "data-view").await, "cancelled");
+    assert_eq!(b.text("page-heading").await, format!("You cancelled at {WALLET_NAME}"));
+    // "Start again" leads back to the review of the same choice.
+    b.click("start-again").await;
+    b.step("start-again", "/add/").await;
+    b.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn additional_authentication() {
+    let app = portal(|_| {}).await;
+    let mut b = Browser::start("additional-authentication", &app.address).await;
+    to_review(&mut b, "0301").await;
+    let record = push(&mut b).await;
+    continue_to_tr(&mut b).await;
+    tr_sign_in(&mut b).await;
+    b.click("tr-accept").await;
+    b.step("back-at-the-bank", &record).await;
+    refresh_until(&mut b, &record, "needs-verification", false).await;
+    assert_eq!(b.text("outcome-label").await, format!("Needs verification — finish it in {WALLET_NAME}"));
+    b.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_expires_while_at_the_token_requestor() {
+    // Long enough for the steps before the TR on a busy machine (each request
+    // renews it), short enough to wait out.
+    const IDLE_SECS: u64 = 8;
+    let app = portal(|s| s.session.idle_timeout_secs = IDLE_SECS).await;
+    // With so short a timeout the portal's "Are you still there?" warning
+    // shows at once, fixed at the bottom of the window: a tall window keeps
+    // it clear of what the cardholder clicks.
+    let mut b = Browser::start_sized("session-expires-at-tr", &app.address, (1024, 1600)).await;
+    to_review(&mut b, "0105").await;
+    let record = push(&mut b).await;
+    continue_to_tr(&mut b).await;
+    tr_sign_in(&mut b).await;
+    // The cardholder reads the terms for longer than the bank's idle timeout.
+    tokio::time::sleep(Duration::from_secs(IDLE_SECS + 1)).await;
+    b.click("tr-accept").await;
+    b.step("signed-out-on-return", "/login?reason=expired&next=/provisioning/return/").await;
+    assert!(b.text("sign-in-notice").await.contains("signed out after a period of inactivity"), "{}", b.text("sign-in-notice").await);
+    sign_in(&mut b, "quinn", &record).await;
+    assert_eq!(b.path().await, record, "back on the same record after signing in");
+    refresh_until(&mut b, &record, "added", false).await;
+    assert_eq!(b.text("outcome-label").await, "Added to Sandbox Wallet");
+    b.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_button_after_the_hand_off() {
+    let app = portal(|_| {}).await;
+    let mut b = Browser::start("back-button", &app.address).await;
+    to_review(&mut b, "0105").await;
+    let record = push(&mut b).await;
+    let first = continue_to_tr(&mut b).await;
+    // The browser's back button: the portal's page again, now "handed off"
+    // (pages are no-store: the browser asks the portal afresh).
+    b.back().await;
+    b.step("back-to-the-bank", &record).await;
+    assert_eq!(b.attr("provisioning", "data-view").await, "handed-off");
+    assert_eq!(b.text("page-heading").await, format!("Finish at {WALLET_NAME}"));
+    // Continuing again sends fresh receipts, never the ones handed off.
+    let second = continue_to_tr(&mut b).await;
+    assert_ne!(receipts(&first), receipts(&second), "fresh receipts after the back button");
+    tr_sign_in(&mut b).await;
+    b.click("tr-accept").await;
+    b.step("back-at-the-bank", &record).await;
+    refresh_until(&mut b, &record, "added", false).await;
+    b.finish().await;
+}
+
+/// The `pushAccountReceipts` of a TR address.
+fn receipts(tr_path: &str) -> String {
+    tr_path
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("pushAccountReceipts="))
+        .unwrap_or_else(|| panic!("no receipts in {tr_path}"))
+        .to_string()
+}
+
+/// Goes straight to the review of `last4` for the Sandbox Wallet (the
+/// choice pages are covered above), signing in first if `sign_in_first`,
+/// then pushes.
+async fn pushed_directly(b: &mut Browser, app: &TestApp, last4: &str, sign_in_first: bool) {
+    let id = {
+        let login = pushprov::domain::Login::parse("quinn").unwrap();
+        let holder = app.store.credentials(&login).await.unwrap().unwrap().0;
+        let cards = app.store.funding_accounts(holder).await.unwrap();
+        cards.into_iter().find(|c| c.last4 == last4).expect("quinn's card").public_id
+    };
+    b.goto(&format!("/add/review?tr={WALLET}&cards={id}")).await;
+    if sign_in_first {
+        b.step("sign-in", "/login?").await;
+        sign_in(b, "quinn", "/add/review?").await;
+    } else {
+        b.step("review", "/add/review?").await;
+    }
+    b.fill("step-up-password", "quinn-demo-2026").await;
+    b.click("push-submit").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_have_their_own_pages() {
+    let app = portal(|_| {}).await;
+    let mut b = Browser::start("failures", &app.address).await;
+    // MDES answers "service unavailable, recoverable": the failure page
+    // (HTTP 502) offers "Try again", which pushes again.
+    pushed_directly(&mut b, &app, "0409", true).await;
+    b.step_with_status("push-failed", "/provisioning/", 502).await;
+    assert_eq!(b.attr("provisioning", "data-view").await, "failed");
+    let record = b.path().await;
+    b.click("retry").await;
+    b.step_with_status("retried-and-failed", &record, 502).await;
+    assert!(!b.text("failure-message").await.is_empty());
+    // A record that is not there: the error page.
+    b.goto("/provisioning/no-such-record").await;
+    b.step_with_status("not-found", "/provisioning/no-such-record", 404).await;
+    assert_eq!(b.attr("error-page", "data-status").await, "404");
+    // Receipts that expire at once: the demo TR refuses them (HTTP 410) and
+    // offers the way back; the portal then says nothing was added.
+    pushed_directly(&mut b, &app, "0807", false).await;
+    b.step("hand-off", "/provisioning/").await;
+    let record = b.path().await;
+    continue_to_tr(&mut b).await;
+    b.fill("tr-name-input", "Quinn").await;
+    b.click("tr-sign-in").await;
+    b.step_with_status("tr-refused", "/sandbox/tr/journeys/", 410).await;
+    b.click("tr-return").await;
+    b.step("back-after-refusal", &record).await;
+    b.finish().await;
+}
