@@ -119,6 +119,13 @@ fn run(
         token_event_key: secrets.token_event_key,
     });
     let form_limit = settings.server.max_form_bytes;
+    // Graceful shutdown (SIGTERM/SIGINT): stop accepting at once, let
+    // requests in flight finish. A push in flight must be able to store its
+    // answer (else its record stays `Created` and needs a resend), so wait
+    // at least as long as one push attempt can take.
+    let m = &settings.mdes;
+    let push_secs = (m.connect_timeout_ms + m.request_timeout_ms + m.retry_backoff_ms).div_ceil(1000) + 5;
+    let shutdown_secs = push_secs.max(10);
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(SqlSessionStore::new(store.clone()), key.clone())
             .cookie_name(settings.session.cookie_name.clone())
@@ -150,7 +157,7 @@ fn run(
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
     })
     .listen(listener)?
-    .shutdown_timeout(10)
+    .shutdown_timeout(shutdown_secs)
     .run();
     Ok(server)
 }

@@ -285,16 +285,59 @@ impl Journey<'_> {
         record: &ProvisioningRecord,
         cardholder: &Cardholder,
         device: Device,
+        same_request: bool,
     ) -> Result<ProvisioningRecord, JourneyError> {
         let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
-        let request_id = crate::mdes::request::new_request_id();
-        let token = new_callback_token();
+        let (request_id, token) = if same_request {
+            let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
+            (record.request_id.clone(), token)
+        } else {
+            (crate::mdes::request::new_request_id(), new_callback_token())
+        };
         if !self.store.begin_repush(&record.id, record.state, &request_id, &token).await? {
             return Err(JourneyError::InProgress);
         }
         tracing::info!(provisioning = %record.id, %request_id, from = record.state.as_str(), "pushing again for fresh receipts");
         let fresh = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
         self.push(&fresh, cardholder, &tr, &token, device).await?;
+        self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)
+    }
+
+    /// How long a push can take at most (every attempt timing out, plus
+    /// back-off); a record still `Created` after this (and a margin) was cut
+    /// off before its answer was stored: its process died mid-push.
+    pub fn push_deadline_secs(&self) -> i64 {
+        let m = &self.settings.mdes;
+        // A push is attempted at most twice (a retry only when it never reached MDES).
+        let ms = 2 * (m.connect_timeout_ms + m.request_timeout_ms) + m.retry_backoff_ms;
+        i64::try_from(ms / 1000).unwrap_or(i64::MAX / 2) + 2
+    }
+
+    /// Recovery of a push cut off before its answer was stored (README
+    /// "Running several instances"): the record stays `Created` with its
+    /// requestId. Once no push can still be running, the record's page
+    /// resends it with the SAME requestId (`Created → Created`), which MDES
+    /// reconciles as the same request rather than a second push; the answer
+    /// is stored as for any push. Before that deadline the cardholder sees
+    /// "We are sending your cards" with a refresh link. Returns the record as
+    /// it now is.
+    pub async fn resume_interrupted_push(
+        &self,
+        record: ProvisioningRecord,
+        cardholder: &Cardholder,
+        device: Device,
+    ) -> Result<ProvisioningRecord, JourneyError> {
+        if record.state != ProvisioningState::Created || now_unix() - record.updated_at <= self.push_deadline_secs() {
+            return Ok(record);
+        }
+        if !self.store.claim_interrupted_push(&record.id, record.updated_at).await? {
+            // Another tab or instance resends it: show what is stored.
+            return self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound);
+        }
+        let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
+        let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        tracing::warn!(provisioning = %record.id, request_id = %record.request_id, "push cut off before its answer was stored: resending with the same request id");
+        self.push(&record, cardholder, &tr, &token, device).await?;
         self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)
     }
 
@@ -309,7 +352,7 @@ impl Journey<'_> {
             // Receipts never go to a TR twice: the back button and a second
             // "continue" get fresh ones.
             ProvisioningState::Pushed | ProvisioningState::HandedOff => {
-                record = self.repush(&record, cardholder, device).await?;
+                record = self.repush(&record, cardholder, device, false).await?;
                 if record.state != ProvisioningState::Pushed {
                     return Err(JourneyError::PushFailed);
                 }
@@ -341,14 +384,22 @@ impl Journey<'_> {
         ))
     }
 
-    /// Retry after a recoverable failure (the cardholder asked: a new push
-    /// with a new request id, never a silent repeat).
+    /// Retry after a recoverable failure (the cardholder asked; never a
+    /// silent repeat).
     pub async fn retry(&self, id: &str, cardholder: &Cardholder, device: Device) -> Result<ProvisioningRecord, JourneyError> {
         let record = self.record(id, cardholder.id).await?;
         if record.state != ProvisioningState::PushFailed || record.error_recoverable != Some(true) {
             return Err(JourneyError::NotRetryable);
         }
-        self.repush(&record, cardholder, device).await
+        // When MDES's answer never arrived (timeout, 5xx without an MDES
+        // error, a garbled answer) the push may have been processed: the
+        // retry resends the SAME requestId, which MDES reconciles instead of
+        // pushing twice. After a definite MDES answer, a new request.
+        let outcome_unknown = matches!(
+            record.error_reason.as_deref(),
+            Some("TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "INVALID_RESPONSE" | "TRANSPORT" | "ERROR")
+        );
+        self.repush(&record, cardholder, device, outcome_unknown).await
     }
 
     /// The browser is back from the TR with the record's one-time token.

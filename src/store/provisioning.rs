@@ -222,6 +222,25 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// `Created` → `Created`: claims a push that was cut off before its
+    /// answer was stored (process killed, connection lost) for a resend with
+    /// the SAME request id. The compare-and-set is on `updated_at` as read,
+    /// so of two tabs or two instances only one resends. The request id and
+    /// callback token stay as they were.
+    pub async fn claim_interrupted_push(&self, id: &str, seen_updated_at: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE provisionings SET push_count = push_count + 1, updated_at = $1 \
+             WHERE id = $2 AND state = $3 AND updated_at = $4",
+        )
+        .bind(now_unix().max(seen_updated_at + 1))
+        .bind(id)
+        .bind(ProvisioningState::Created.as_str())
+        .bind(seen_updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// `Created` → `Pushed`, with the receipts and per-account errors.
     pub async fn record_push_result(&self, id: &str, result: &PushResult<'_>) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;

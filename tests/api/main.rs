@@ -9,6 +9,7 @@ mod config;
 mod errors;
 mod health;
 mod journey;
+mod recovery;
 mod mdes_client;
 mod security;
 mod sessions;

@@ -125,8 +125,19 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
 }
 
 /// The record's page: whatever its state calls for.
-pub async fn show(state: web::Data<AppState>, who: SignedIn, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let record = journey(&state).record(&id, who.cardholder_id).await.map_err(journey_error)?;
+pub async fn show(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let mut record = journey(&state).record(&id, who.cardholder_id).await.map_err(journey_error)?;
+    if record.state == ProvisioningState::Created {
+        // A push cut off before its answer was stored: resent once no push
+        // can still be running (same requestId; see the function).
+        let holder = cardholder(&state, who.cardholder_id).await?;
+        record = journey(&state).resume_interrupted_push(record, &holder, device_of(&req)).await.map_err(journey_error)?;
+    }
     let page = record_page(&state, &who, &record).await?;
     let status = match page.view {
         View::Failed => StatusCode::BAD_GATEWAY,

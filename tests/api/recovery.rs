@@ -1,0 +1,47 @@
+//! A push cut off before its answer was stored (README "Running several
+//! instances"): the `Created → Created` claim that lets exactly one tab or
+//! instance resend it with the same requestId.
+
+use pushprov::domain::{Login, ProvisioningState};
+use pushprov::store::NewProvisioning;
+
+use crate::helpers::{Engine, spawn_app};
+use crate::on_both_engines;
+
+async fn an_interrupted_push_is_claimed_once_and_keeps_its_request_id(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let store = &app.store;
+    let alice = store.credentials(&Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
+    let card = store.funding_accounts(alice).await.unwrap()[0].public_id.clone();
+    let accounts = [("PA1".to_string(), card)];
+    store
+        .insert_provisioning(&NewProvisioning {
+            id: "rec1",
+            callback_token: "token-1",
+            submission_id: "sub-1",
+            cardholder_id: alice,
+            trid: "50100000001",
+            tr_name: "Sandbox Wallet",
+            request_id: "req-1",
+            locale: "en_US",
+            holder_data_supplied: false,
+            accounts: &accounts,
+        })
+        .await
+        .unwrap();
+    let seen = store.provisioning("rec1").await.unwrap().unwrap();
+    assert!(store.claim_interrupted_push("rec1", seen.updated_at).await.unwrap(), "the first claim wins");
+    assert!(!store.claim_interrupted_push("rec1", seen.updated_at).await.unwrap(), "a second, racing claim loses");
+    let claimed = store.provisioning("rec1").await.unwrap().unwrap();
+    assert_eq!(claimed.state, ProvisioningState::Created);
+    assert_eq!(claimed.request_id, "req-1", "the same requestId is resent");
+    assert_eq!(claimed.push_count, seen.push_count + 1);
+    assert!(claimed.updated_at > seen.updated_at, "the deadline starts again");
+    assert_eq!(store.callback_token("rec1").await.unwrap().as_deref(), Some("token-1"), "the same callback URL");
+    // A record whose answer was stored is never claimed.
+    store.record_push_failure("rec1", "TIMEOUT", true).await.unwrap();
+    let failed = store.provisioning("rec1").await.unwrap().unwrap();
+    assert!(!store.claim_interrupted_push("rec1", failed.updated_at).await.unwrap());
+}
+
+on_both_engines!(an_interrupted_push_is_claimed_once_and_keeps_its_request_id);

@@ -1,0 +1,148 @@
+//! Two portal instances on one PostgreSQL database and one standalone
+//! sandbox, behind a switch the test controls: the journey starts on A, the
+//! return and the confirmation are served by B.
+
+use pushprov::startup::Application;
+
+use crate::{Browser, alice_card, catalogue_loaded, world};
+
+#[tokio::test]
+async fn a_journey_started_on_a_finishes_on_b() {
+    let world = world().await;
+    // Sequential start: A migrates and loads the demo data, B finds them.
+    let a = Application::build(world.base.clone()).await.expect("instance A");
+    let b = Application::build(world.base.clone()).await.expect("instance B");
+    let (a_url, b_url) = (format!("http://127.0.0.1:{}", a.port()), format!("http://127.0.0.1:{}", b.port()));
+    let store = a.store();
+    tokio::spawn(a.run_until_stopped());
+    tokio::spawn(b.run_until_stopped());
+    catalogue_loaded(&store).await;
+    let card = alice_card(&store, "4792").await;
+
+    let browser = Browser::new(&world);
+    world.portal.route_to(&a_url);
+    browser.sign_in("alice").await;
+    let form = browser.review_form(&card).await;
+    let pushed = browser.post_push(&form).await.unwrap();
+    assert_eq!(pushed.status().as_u16(), 303);
+    let record = crate::location(&pushed);
+    let callback = browser.to_tr_and_accept(&record).await;
+
+    // From here every request reaches B: the session (server-side, in the
+    // shared database), the record and the token events are all there.
+    world.portal.route_to(&b_url);
+    let page = browser.come_back(&callback).await;
+    assert_eq!(page, record);
+    let html = browser.until_added(&record).await;
+    assert!(html.contains("Added to Sandbox Wallet"), "{html}");
+
+    assert!(world.portal.served("/add/push").iter().all(|t| *t == a_url), "the push was served by A");
+    assert_eq!(world.portal.served("/provisioning/return/"), [b_url.as_str()], "the return was served by B");
+    let confirmations = world.portal.served_exactly(&record);
+    assert!(!confirmations.is_empty() && confirmations.iter().all(|t| *t == b_url), "the confirmation was served by B");
+    // Token events, sent by the sandbox after the TR accepted, went through
+    // the switch too and were stored for whichever instance serves the page.
+    assert_eq!(world.sandbox.distinct_pushes(), 1, "one push for one journey");
+
+    // Sign-out on B ends the session on A too (the rows are shared): the
+    // old cookie, replayed to A, is signed in no more.
+    let cookie = browser.cookie_header();
+    let replay = || async {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+            .get(format!("{}/cards", browser.portal)).header("cookie", cookie.clone()).send().await.unwrap()
+    };
+    world.portal.route_to(&a_url);
+    assert_eq!(replay().await.status().as_u16(), 200, "the session works on A");
+    world.portal.route_to(&b_url);
+    let (_, cards) = browser.page("/cards").await;
+    let csrf = crate::input(&cards, "csrf_token").expect("a sign-out form on /cards");
+    let out = browser.client.post(format!("{}/logout", browser.portal)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(out.status().as_u16(), 303);
+    world.portal.route_to(&a_url);
+    let after = replay().await;
+    assert_eq!(after.status().as_u16(), 303, "signed out on A as well");
+    assert!(crate::location(&after).starts_with("/login"), "{}", crate::location(&after));
+}
+
+/// A signed token event POSTed through the switch.
+async fn post_event(world: &crate::World, receipt: &str, event_id: &str, status: &str, at: &str) -> u16 {
+    let body = serde_json::to_vec(&serde_json::json!({
+        "eventId": event_id,
+        "pushAccountReceipt": receipt,
+        "tokenUniqueReference": "DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45",
+        "status": status,
+        "occurredAt": at,
+    }))
+    .unwrap();
+    let key = hex::decode(std::fs::read_to_string(world.dir.path().join("token-events.key")).unwrap().trim()).unwrap();
+    let timestamp = pushprov::store::now_unix();
+    reqwest::Client::new()
+        .post(format!("{}/token-events", world.portal.url))
+        .header("content-type", "application/json")
+        .header(pushprov::token_events::TIMESTAMP_HEADER, timestamp.to_string())
+        .header(pushprov::token_events::SIGNATURE_HEADER, pushprov::token_events::sign(&key, timestamp, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Token events on two instances: one arrives (at B) before the push's
+/// answer is stored (by A), the same event again (at A), and an older one
+/// late (at B). The page shows the latest by `occurredAt`, once.
+#[tokio::test]
+async fn token_events_early_twice_and_late_on_either_instance() {
+    let world = world().await;
+    let a = Application::build(world.base.clone()).await.expect("instance A");
+    let b = Application::build(world.base.clone()).await.expect("instance B");
+    let (a_url, b_url) = (format!("http://127.0.0.1:{}", a.port()), format!("http://127.0.0.1:{}", b.port()));
+    let store = a.store();
+    tokio::spawn(a.run_until_stopped());
+    tokio::spawn(b.run_until_stopped());
+    catalogue_loaded(&store).await;
+    let card = alice_card(&store, "4792").await;
+    let browser = Browser::new(&world);
+    world.portal.route_to(&a_url);
+    browser.sign_in("alice").await;
+    let form = browser.review_form(&card).await;
+
+    // MDES has answered the push, the answer has not reached A yet.
+    world.sandbox.hold_answers(true);
+    let post = {
+        let client = browser.client.clone();
+        let url = format!("{}/add/push", browser.portal);
+        tokio::spawn(async move { client.post(url).form(&form).send().await })
+    };
+    let mut receipt = None;
+    for _ in 0..250 {
+        receipt = world.sandbox.receipts().first().cloned();
+        if receipt.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let receipt = receipt.expect("MDES issued a receipt");
+    world.portal.route_to(&b_url);
+    assert_eq!(post_event(&world, &receipt, "ev-1", "ACTIVE", "2026-11-26T10:00:02Z").await, 200, "early, at B");
+    world.portal.route_to(&a_url);
+    assert_eq!(post_event(&world, &receipt, "ev-1", "ACTIVE", "2026-11-26T10:00:02Z").await, 200, "twice, at A");
+    let record = store.provisionings_of(store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0).await.unwrap();
+    assert_eq!(record[0].state, pushprov::domain::ProvisioningState::Created, "the answer is not stored yet");
+    world.sandbox.hold_answers(false);
+    let pushed = post.await.unwrap().unwrap();
+    assert_eq!(pushed.status().as_u16(), 303);
+    let path = crate::location(&pushed);
+    world.portal.route_to(&b_url);
+    assert_eq!(post_event(&world, &receipt, "ev-0", "INACTIVE", "2026-11-26T10:00:01Z").await, 200, "late, at B");
+
+    // The cardholder cancels at the TR (no event from it) and comes back to A:
+    // the events tell the truth, the TR's word does not override them.
+    let tr_url = browser.continue_to_tr(&path).await;
+    let callback = browser.at_tr(&tr_url, "cancel").await;
+    world.portal.route_to(&a_url);
+    assert_eq!(browser.come_back(&callback).await, path);
+    let (_, html) = browser.page(&path).await;
+    assert_eq!(crate::record_view(&html).1, ["added"], "{html}");
+}
