@@ -204,6 +204,16 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user + system) of this whole process so far, seconds: robust to other processes
+/// sharing the cores, unlike wall-clock rates.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0 // USER_HZ is 100 on Linux
+}
+
 fn round(x: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
     (x * f).round() / f
@@ -211,9 +221,11 @@ fn round(x: f64, places: i32) -> f64 {
 
 // ---- (a) crypto and argon2 ceilings ----------------------------------------------------------
 
-/// Runs `op` on `threads` threads for `secs`; returns operations per second (all threads).
-fn rate(threads: usize, secs: f64, op: impl Fn() + Sync) -> f64 {
+/// Runs `op` on `threads` threads for `secs`; returns operations per second (all threads) and
+/// CPU milliseconds per operation.
+fn rate(threads: usize, secs: f64, op: impl Fn() + Sync) -> (f64, f64) {
     let total = AtomicU64::new(0);
+    let cpu = cpu_secs();
     let start = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -227,10 +239,13 @@ fn rate(threads: usize, secs: f64, op: impl Fn() + Sync) -> f64 {
             });
         }
     });
-    total.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    let n = total.load(Ordering::Relaxed) as f64;
+    (n / start.elapsed().as_secs_f64(), 1000.0 * (cpu_secs() - cpu) / n)
 }
 
 struct Ceilings {
+    /// CPU ms per operation: OAuth sign, OAEP decrypt, JWS sign, argon2.
+    cpu_ms: [f64; 4],
     oauth_sign_per_s: f64,
     oaep_decrypt_per_s: f64,
     jws_sign_per_s: f64,
@@ -249,22 +264,22 @@ fn crypto_ceilings(keys: &pushprov::sandbox::SandboxKeys, threads: usize) -> Cei
     // A push body of realistic size (one encrypted card, holder data): ~1.5 kB.
     let body = vec![b'x'; 1500];
     let url = "http://127.0.0.1:8080/sandbox/mdes/connect/1/0/pushMultipleAccounts";
-    let oauth_sign_per_s = rate(threads, 1.0, || {
+    let (oauth_sign_per_s, oauth_ms) = rate(threads, 1.0, || {
         signer.authorization_header("POST", url, &body).expect("sign");
     });
     let cert = load_encryption_key("bench", &keys.encryption.certificate).expect("encryption cert");
     let encryptor = Encryptor::new(&cert, EncryptionOptions::default()).expect("encryptor");
     let payload = encryptor.encrypt_bytes(&[b'{'; 600]).expect("encrypt");
     let decryption_key = load_private_key_pem_file(&keys.encryption.private_key).expect("encryption key");
-    let oaep_decrypt_per_s = rate(threads, 1.0, || {
+    let (oaep_decrypt_per_s, oaep_ms) = rate(threads, 1.0, || {
         decrypt_payload(&payload, &decryption_key).expect("decrypt");
     });
     let jws_key = load_private_key_pem_file(&keys.jws.private_key).expect("jws key");
     let signature_payload = vec![b'x'; 400];
-    let jws_sign_per_s = rate(threads, 1.0, || {
+    let (jws_sign_per_s, jws_ms) = rate(threads, 1.0, || {
         jws::sign(&signature_payload, &jws_key, "sandbox-bench").expect("jws");
     });
-    let argon2_per_s = rate(threads, 1.5, || {
+    let (argon2_per_s, argon2_ms) = rate(threads, 1.5, || {
         pushprov::auth::hash_password(PASSWORD).expect("argon2");
     });
     // Private-key operations per journey: the portal's OAuth signature on the one MDES call
@@ -274,6 +289,7 @@ fn crypto_ceilings(keys: &pushprov::sandbox::SandboxKeys, threads: usize) -> Cei
     let seconds_per_journey = 1.0 / oauth_sign_per_s + 1.0 / oaep_decrypt_per_s + 1.0 / jws_sign_per_s;
     let argon2_seconds = 2.0 / argon2_per_s; // sign-in + password step-up
     Ceilings {
+        cpu_ms: [oauth_ms, oaep_ms, jws_ms, argon2_ms],
         oauth_sign_per_s,
         oaep_decrypt_per_s,
         jws_sign_per_s,
@@ -299,7 +315,9 @@ async fn bare_handler() -> String {
 }
 
 /// `concurrency` loops GETting each one's URL with its cookie until `secs` pass.
-async fn hammer(browsers: Vec<(Browser, String)>, secs: u64) -> (u64, u64, Vec<u64>, f64) {
+/// Returns successes, errors, latencies (µs), wall seconds, CPU µs per request.
+async fn hammer(browsers: Vec<(Browser, String)>, secs: u64) -> (u64, u64, Vec<u64>, f64, f64) {
+    let cpu = cpu_secs();
     let deadline = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
     let tasks: Vec<_> = browsers
@@ -326,7 +344,8 @@ async fn hammer(browsers: Vec<(Browser, String)>, secs: u64) -> (u64, u64, Vec<u
         errors += e;
         lat.append(&mut l);
     }
-    (ok, errors, lat, start.elapsed().as_secs_f64())
+    let cpu_us = 1e6 * (cpu_secs() - cpu) / (ok + errors).max(1) as f64;
+    (ok, errors, lat, start.elapsed().as_secs_f64(), cpu_us)
 }
 
 // ---- the journey -----------------------------------------------------------------------------
@@ -444,10 +463,12 @@ struct JourneyPhase {
     mdes_calls: u64,
     timings: Timings,
     sessions: Vec<Browser>,
+    cpu_secs: f64,
 }
 
 async fn journeys(base: &Browser, people: &[Cardholder], concurrency: usize, secs: u64, otp: bool) -> JourneyPhase {
     let mdes_before = MDES_REQUESTS.load(Ordering::Relaxed);
+    let cpu = cpu_secs();
     let deadline = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
@@ -484,6 +505,7 @@ async fn journeys(base: &Browser, people: &[Cardholder], concurrency: usize, sec
         mdes_calls: 0,
         timings: Timings::default(),
         sessions: Vec::new(),
+        cpu_secs: 0.0,
     };
     for task in tasks {
         let (d, e, f, t, mut live) = task.await.unwrap();
@@ -494,6 +516,7 @@ async fn journeys(base: &Browser, people: &[Cardholder], concurrency: usize, sec
         phase.sessions.append(&mut live);
     }
     phase.elapsed = start.elapsed().as_secs_f64();
+    phase.cpu_secs = cpu_secs() - cpu;
     phase.mdes_calls = MDES_REQUESTS.load(Ordering::Relaxed) - mdes_before;
     phase
 }
@@ -683,7 +706,7 @@ async fn run(opts: Options) {
     let page_c = 16;
     let bare_url = bare_handler().await;
     let bare_browsers = (0..page_c).map(|_| (browser.clone(), bare_url.clone())).collect();
-    let (bare_ok, bare_err, bare_lat, bare_secs) = hammer(bare_browsers, opts.page_seconds).await;
+    let (bare_ok, bare_err, bare_lat, bare_secs, bare_cpu_us) = hammer(bare_browsers, opts.page_seconds).await;
     let bare_rps = bare_ok as f64 / bare_secs;
     let mut tr_browsers = Vec::new();
     let mut t = Timings::default();
@@ -693,12 +716,16 @@ async fn run(opts: Options) {
         tr_browsers.push((b.clone(), format!("/add/requestors?cards={}", who.card)));
     }
     let mdes_before = MDES_REQUESTS.load(Ordering::Relaxed);
-    let (tr_ok, tr_err, tr_lat, tr_secs) = hammer(tr_browsers.clone(), opts.page_seconds).await;
+    let (tr_ok, tr_err, tr_lat, tr_secs, tr_cpu_us) = hammer(tr_browsers.clone(), opts.page_seconds).await;
     let tr_mdes = MDES_REQUESTS.load(Ordering::Relaxed) - mdes_before;
     let tr_rps = tr_ok as f64 / tr_secs;
     println!(
         "bare actix-web handler: {bare_rps:.0} req/s; TR-selection page /add/requestors: {tr_rps:.0} req/s = {:.1}% of bare (target ≥ 30%); MDES calls during {tr_ok} page views: {tr_mdes}",
         100.0 * tr_rps / bare_rps
+    );
+    println!(
+        "  CPU per request (whole process, generator included): bare {bare_cpu_us:.0} µs, TR page {tr_cpu_us:.0} µs → CPU-normalised ratio {:.1}%",
+        100.0 * bare_cpu_us / tr_cpu_us
     );
     let mut signed_in: Vec<Browser> = tr_browsers.into_iter().map(|(b, _)| b).collect();
 
@@ -719,6 +746,16 @@ async fn run(opts: Options) {
             p.errors,
             p.mdes_calls as f64 / p.journeys.max(1) as f64,
             percentile(&portal, 0.99)
+        );
+        let cpu_ms = 1000.0 * p.cpu_secs / p.journeys.max(1) as f64;
+        let crypto_ms: f64 = c.cpu_ms[..3].iter().sum();
+        let argon2_ms = c.cpu_ms[3] * if opts.otp { 1.0 } else { 2.0 };
+        println!(
+            "  CPU per journey (whole process): {cpu_ms:.0} ms — RSA private ops {crypto_ms:.0} ms ({:.0}%), argon2 {argon2_ms:.0} ms ({:.0}%), the rest {:.0} ms ({:.0}%)",
+            100.0 * crypto_ms / cpu_ms,
+            100.0 * argon2_ms / cpu_ms,
+            cpu_ms - crypto_ms - argon2_ms,
+            100.0 * (cpu_ms - crypto_ms - argon2_ms) / cpu_ms
         );
         for e in &p.first_errors {
             println!("  error: {e}");
@@ -792,18 +829,24 @@ async fn run(opts: Options) {
             "ceiling_journeys_per_s": round(c.crypto_journeys_per_s, 2),
             "argon2id_per_s": round(c.argon2_per_s, 2),
             "argon2_per_journey": if opts.otp { 1 } else { 2 },
+            "cpu_ms_per_op": {"oauth_sign": round(c.cpu_ms[0], 2), "oaep_decrypt": round(c.cpu_ms[1], 2), "jws_sign": round(c.cpu_ms[2], 2), "argon2id": round(c.cpu_ms[3], 2)},
             "ceiling_with_argon2_journeys_per_s": round(c.crypto_and_argon2_journeys_per_s, 2),
         },
         "bare_handler": {"requests_per_s": round(bare_rps, 0), "errors": bare_err, "latency": summary(&bare_lat)},
         "tr_selection_page": {"requests_per_s": round(tr_rps, 0), "ratio_to_bare": round(tr_rps / bare_rps, 3), "errors": tr_err,
                               "page_views": tr_ok, "mdes_calls": tr_mdes, "mdes_calls_per_page_view": tr_mdes as f64 / tr_ok.max(1) as f64,
-                              "latency": summary(&tr_lat), "concurrency": page_c},
+                              "latency": summary(&tr_lat), "concurrency": page_c,
+                              "cpu_us_per_request": round(tr_cpu_us, 0), "bare_cpu_us_per_request": round(bare_cpu_us, 0),
+                              "cpu_normalised_ratio_to_bare": round(bare_cpu_us / tr_cpu_us, 3)},
         "journeys": phases.iter().map(|(p, jps, portal)| json!({
             "concurrency": p.concurrency, "seconds": round(p.elapsed, 2), "journeys": p.journeys, "journeys_per_s": round(*jps, 2),
             "ratio_to_crypto_ceiling": round(jps / c.crypto_journeys_per_s, 3),
             "ratio_to_crypto_and_argon2_ceiling": round(jps / c.crypto_and_argon2_journeys_per_s, 3),
             "errors": p.errors, "first_errors": p.first_errors, "mdes_calls_per_journey": round(p.mdes_calls as f64 / p.journeys.max(1) as f64, 3),
             "portal_only_pages": summary(portal),
+            "cpu_ms_per_journey": round(1000.0 * p.cpu_secs / p.journeys.max(1) as f64, 1),
+            "cpu_share_rsa_private_ops": round(c.cpu_ms[..3].iter().sum::<f64>() / (1000.0 * p.cpu_secs / p.journeys.max(1) as f64), 3),
+            "cpu_share_argon2": round(c.cpu_ms[3] * if opts.otp { 1.0 } else { 2.0 } / (1000.0 * p.cpu_secs / p.journeys.max(1) as f64), 3),
             "steps": p.timings.0.iter().map(|(k, v)| (k.to_string(), summary(v))).collect::<serde_json::Map<_, _>>(),
         })).collect::<Vec<_>>(),
         "sessions": {"live": live, "sampled_still_signed_in": sample_ok, "rss_mib": round(rss_mib, 1), "peak_rss_mib": round(hwm_mib, 1)},

@@ -39,6 +39,18 @@ fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+/// Permits for concurrent argon2 checks (sign-in and password step-up): one per core.
+///
+/// Each check needs 19 MiB and tens of milliseconds of CPU. Unbounded, 64 cardholders signing
+/// in at once ran 64 checks at once on the blocking pool: 64 × 19 MiB live (and kept by the
+/// allocator afterwards — the benchmark's process grew past 600 MiB), and the page handlers got
+/// a sliver of the CPU. Queuing here costs no throughput (the cores are busy either way) and
+/// bounds both memory and the CPU argon2 can take from pages. (`benches/journey.rs` measures it.)
+fn argon2_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     #[error("wrong login or password")]
@@ -70,7 +82,9 @@ pub async fn sign_in(
     let credentials = store.credentials(login).await?;
     let hash = credentials.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| decoy_hash().to_string());
     let password = password.to_string();
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers, and run at most
+    // one check per core at a time (see `argon2_slots`).
+    let _slot = argon2_slots().acquire().await.map_err(|e| SignInError::Internal(e.to_string()))?;
     let matches = tokio::task::spawn_blocking(move || verify(&password, &hash))
         .await
         .map_err(|e| SignInError::Internal(e.to_string()))?;
