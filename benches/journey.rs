@@ -160,7 +160,14 @@ fn expect(page: &Page, status: u16, step: &str) -> Result<(), String> {
     if page.status == status {
         Ok(())
     } else {
-        let snippet: String = page.body.chars().take(200).collect();
+        // A failed push's record page says why (`failure-message`, `outcome-problem`); else the start.
+        let why = ["data-testid=\"failure-message\"", "data-testid=\"outcome-problem\""]
+            .iter()
+            .filter_map(|id| page.body.find(id).map(|at| &page.body[at..]))
+            .filter_map(|rest| rest.find('>').map(|gt| rest[gt + 1..].split('<').next().unwrap_or_default().trim().to_string()))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let snippet: String = if why.is_empty() { page.body.chars().take(200).collect() } else { why };
         Err(format!("{step}: HTTP {} (wanted {status}) {} {snippet}", page.status, page.location))
     }
 }
