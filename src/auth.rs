@@ -62,7 +62,7 @@ fn verify(password: &str, hash: &str) -> bool {
 ///
 /// Each check needs 19 MiB and tens of milliseconds of CPU. Unbounded, 64 cardholders signing
 /// in at once ran 64 checks at once on the blocking pool: 64 × 19 MiB live (and kept by the
-/// allocator afterwards — the benchmark's process grew past 600 MiB), and the page handlers got
+/// allocator afterwards — 7.5 GiB RSS in the benchmark at 64), and the page handlers got
 /// a sliver of the CPU. Queuing here costs no throughput (the cores are busy either way) and
 /// bounds both memory and the CPU argon2 can take from pages. (`benches/journey.rs` measures it.)
 fn argon2_slots() -> &'static tokio::sync::Semaphore {
