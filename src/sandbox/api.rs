@@ -62,10 +62,15 @@ fn input_error(reason: &str, description: &str) -> MdesError {
     }
 }
 
+/// MDES API requests that reached the sandbox (every one passes `authenticate`), process-wide.
+/// Read by the benchmark (`benches/journey.rs`) to prove page views make no MDES call.
+pub static MDES_REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// What Mastercard's gateway checks before the API sees the request. The
 /// error is the finished response, returned as is (never moved around much).
 #[allow(clippy::result_large_err)]
 fn authenticate(state: &SandboxState, req: &HttpRequest, body: &[u8]) -> Result<(), HttpResponse> {
+    MDES_REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let auth_failed = |d: String| gateway_error(StatusCode::UNAUTHORIZED, "AUTHENTICATION_FAILED", d);
     let header = req
         .headers()
