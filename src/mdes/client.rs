@@ -256,6 +256,11 @@ impl MdesClient {
             .user_agent(concat!("pushprov/", env!("CARGO_PKG_VERSION")))
             // MDES never redirects; following one would re-send a signed body elsewhere.
             .redirect(reqwest::redirect::Policy::none())
+            // Drop idle connections before a server's keep-alive (often 5 s, as in
+            // actix-web) can close them under a request: a push sent on a connection
+            // the server is closing fails and is never resent. A new connection after
+            // a few idle seconds costs little next to a push.
+            .pool_idle_timeout(Duration::from_secs(4))
             .build()
             .map_err(|e| MdesSetupError::Config(format!("mdes: HTTP client: {e}")))?;
         Ok(MdesClient {
