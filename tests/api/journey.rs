@@ -342,11 +342,8 @@ async fn forged_replayed_and_foreign_callbacks_change_nothing() {
 #[tokio::test]
 async fn tampered_return_parameters_are_ignored_and_never_proof() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
-    let tr_url = continue_to_tr(&app, &record).await;
-    let callback = reqwest::Url::parse(&tr_url).unwrap().query_pairs().find(|(k, _)| k == "callbackURL").unwrap().1.to_string();
+    let (record, tr_url) = quinn_handed_off(&app).await;
+    let callback = callback_of(&tr_url);
     // Nobody went through the TR; a forged "APPROVED" for other receipts.
     let tampered = format!("{callback}?pushAccountReceipts=MCC-forged&status=APPROVED");
     come_back(&app, &tampered).await;
@@ -359,12 +356,9 @@ async fn tampered_return_parameters_are_ignored_and_never_proof() {
 #[tokio::test]
 async fn the_tr_saying_approved_is_not_proof_only_a_token_event_is() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
-    let tr_url = continue_to_tr(&app, &record).await;
+    let (record, tr_url) = quinn_handed_off(&app).await;
     let receipt = record_of(&app, &record).await.accounts[0].receipt.clone().unwrap();
-    let callback = reqwest::Url::parse(&tr_url).unwrap().query_pairs().find(|(k, _)| k == "callbackURL").unwrap().1.to_string();
+    let callback = callback_of(&tr_url);
     // The browser comes back saying APPROVED without any tokenization.
     come_back(&app, &format!("{callback}?pushAccountReceipts={receipt}&status=APPROVED")).await;
     assert_eq!(record_of(&app, &record).await.reported_by_tr.as_deref(), Some("APPROVED"));
@@ -381,13 +375,10 @@ async fn the_tr_saying_approved_is_not_proof_only_a_token_event_is() {
 #[tokio::test]
 async fn a_token_event_before_the_browser_returns_is_shown_on_return() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
-    let tr_url = continue_to_tr(&app, &record).await;
+    let (record, tr_url) = quinn_handed_off(&app).await;
     let receipt = record_of(&app, &record).await.accounts[0].receipt.clone().unwrap();
     assert_eq!(post_event(&app, &token_event(&receipt, "ACTIVE", "2026-11-26T10:00:00Z"), 0).await, 200);
-    let callback = reqwest::Url::parse(&tr_url).unwrap().query_pairs().find(|(k, _)| k == "callbackURL").unwrap().1.to_string();
+    let callback = callback_of(&tr_url);
     come_back(&app, &callback).await;
     let (_, html) = app.get_html(&record).await;
     assert_eq!(texts_by_testid(&html, "outcome-label"), ["Added to Sandbox Wallet"]);

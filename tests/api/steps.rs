@@ -131,3 +131,18 @@ pub async fn record_of(app: &TestApp, record_path: &str) -> pushprov::store::Pro
     app.store.provisioning(id).await.unwrap().unwrap()
 }
 
+
+/// The `callbackURL` a hand-off URL carries to the TR.
+pub fn callback_of(tr_url: &str) -> String {
+    reqwest::Url::parse(tr_url).unwrap().query_pairs().find(|(k, _)| k == "callbackURL").unwrap().1.to_string()
+}
+
+/// Quinn signed in, the approved test card pushed to the wallet and handed
+/// off: the record's path and the TR URL.
+pub async fn quinn_handed_off(app: &TestApp) -> (String, String) {
+    sign_in(app, "quinn").await;
+    let card = card(app, "quinn", "0105").await;
+    let record = pushed(app, "quinn", WALLET, &[&card]).await;
+    let tr_url = continue_to_tr(app, &record).await;
+    (record, tr_url)
+}
