@@ -45,6 +45,61 @@ pub enum StoreError {
     Vault(#[from] VaultError),
 }
 
+/// Whether an error, or anything in its chain of causes, says the database
+/// is down, restarting or out of connections. Such a request may succeed a
+/// little later, so it is answered 503 with `Retry-After`, not 500.
+pub fn is_database_unavailable(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.downcast_ref::<sqlx::Error>().is_some_and(sqlx_unavailable) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+fn sqlx_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: class 08 connection exception, 57P01-03 shutting down /
+        // cannot connect now, 53300 too many connections. SQLite: busy (5 and
+        // its extended codes) after the busy timeout.
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("57P") || matches!(&*code, "53300" | "5" | "261" | "517" | "773")
+        }),
+        _ => false,
+    }
+}
+
+tokio::task_local! {
+    /// Set when a store call made inside [`watch_availability`] found the
+    /// database unavailable. The session middleware's store errors reach
+    /// the error page only as an opaque 500; this lets the page say 503.
+    static UNAVAILABLE_SEEN: std::cell::Cell<bool>;
+}
+
+/// Runs `work`, and says whether any store call inside it found the
+/// database unavailable (reported through [`note_if_unavailable`]).
+pub async fn watch_availability<F: std::future::Future>(work: F) -> (F::Output, bool) {
+    UNAVAILABLE_SEEN
+        .scope(std::cell::Cell::new(false), async move {
+            let output = work.await;
+            (output, UNAVAILABLE_SEEN.with(std::cell::Cell::get))
+        })
+        .await
+}
+
+fn note_if_unavailable(e: &sqlx::Error) {
+    if sqlx_unavailable(e) {
+        let _ = UNAVAILABLE_SEEN.try_with(|seen| seen.set(true));
+    }
+}
+
 /// The one way in to stored data. Cheap to clone (the pool is shared).
 #[derive(Clone)]
 pub struct Store {
@@ -108,4 +163,32 @@ fn create_sqlite_folder(url: &str) {
 
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_told_apart_from_other_failures() {
+        let wrapped = |e: sqlx::Error| anyhow::Error::from(StoreError::from(e)).context("loading cards");
+        for e in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into())] {
+            let e = wrapped(e);
+            assert!(is_database_unavailable(e.as_ref()), "{e:#}");
+        }
+        for e in [sqlx::Error::RowNotFound, sqlx::Error::ColumnNotFound("state".into()), sqlx::Error::Protocol("bad".into())] {
+            let e = wrapped(e);
+            assert!(!is_database_unavailable(e.as_ref()), "{e:#}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_store_failure_is_seen_by_its_watcher_only() {
+        let ((), seen) = watch_availability(async { note_if_unavailable(&sqlx::Error::PoolTimedOut) }).await;
+        assert!(seen);
+        let ((), seen) = watch_availability(async { note_if_unavailable(&sqlx::Error::RowNotFound) }).await;
+        assert!(!seen);
+        // Outside any watcher a note is dropped, not a panic.
+        note_if_unavailable(&sqlx::Error::PoolTimedOut);
+    }
 }

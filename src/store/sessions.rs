@@ -11,7 +11,7 @@ use actix_web::cookie::time::Duration;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{Store, now_unix};
+use super::{Store, note_if_unavailable, now_unix};
 
 /// Session state key under which the signed-in cardholder's id is kept; the
 /// store copies it into its own column so sessions can be ended per cardholder.
@@ -51,7 +51,7 @@ impl SessionStore for SqlSessionStore {
             .bind(now_unix())
             .fetch_optional(&self.store.pool)
             .await
-            .map_err(|e| LoadError::Other(e.into()))?;
+            .map_err(|e| LoadError::Other(noted(e).into()))?;
         match row {
             None => Ok(None),
             Some(row) => {
@@ -71,7 +71,7 @@ impl SessionStore for SqlSessionStore {
             .bind(now_unix() + ttl.whole_seconds())
             .execute(&self.store.pool)
             .await
-            .map_err(|e| SaveError::Other(e.into()))?;
+            .map_err(|e| SaveError::Other(noted(e).into()))?;
         self.store.purge_expired_sessions_sometimes().await;
         Ok(key)
     }
@@ -89,7 +89,7 @@ impl SessionStore for SqlSessionStore {
         .bind(now_unix())
         .execute(&self.store.pool)
         .await
-        .map_err(|e| UpdateError::Other(e.into()))?;
+        .map_err(|e| UpdateError::Other(noted(e).into()))?;
         if result.rows_affected() == 0 {
             // Expired or ended meanwhile (e.g. signed out on another device):
             // never resurrect it under the old key.
@@ -104,7 +104,8 @@ impl SessionStore for SqlSessionStore {
             .bind(key_hash(key.as_ref()))
             .bind(now_unix())
             .execute(&self.store.pool)
-            .await?;
+            .await
+            .map_err(noted)?;
         Ok(())
     }
 
@@ -112,9 +113,17 @@ impl SessionStore for SqlSessionStore {
         sqlx::query("DELETE FROM sessions WHERE key_hash = $1")
             .bind(key_hash(key.as_ref()))
             .execute(&self.store.pool)
-            .await?;
+            .await
+            .map_err(noted)?;
         Ok(())
     }
+}
+
+/// actix-session turns every store error into an opaque 500; remember an
+/// unavailable database so the error page can answer 503 instead.
+fn noted(e: sqlx::Error) -> sqlx::Error {
+    note_if_unavailable(&e);
+    e
 }
 
 impl Store {

@@ -95,6 +95,7 @@ impl ResponseError for AppError {
             Self::Gone(_) => StatusCode::GONE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            Self::Internal(e) if crate::store::is_database_unavailable(e.as_ref()) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,7 +120,11 @@ impl ResponseError for AppError {
             }
             other => tracing::info!(error = %other, "request refused"),
         }
-        let mut response = HttpResponse::build(status).finish();
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(retry_after());
+        }
+        let mut response = response.finish();
         response.extensions_mut().insert(page);
         response
     }
@@ -177,8 +182,12 @@ pub async fn errors_to_pages(
 ) -> actix_web::Result<ServiceResponse<impl MessageBody>> {
     // An Arc clone, not a clone of the request (that would break routing).
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    next.call(req).await.map_err(|e| {
-        let status = e.as_response_error().status_code();
+    let (result, database_unavailable) = crate::store::watch_availability(next.call(req)).await;
+    result.map_err(|e| {
+        let mut status = e.as_response_error().status_code();
+        if status == StatusCode::INTERNAL_SERVER_ERROR && database_unavailable {
+            status = StatusCode::SERVICE_UNAVAILABLE;
+        }
         tracing::error!(error = %e, %status, "request failed in middleware");
         MiddlewareFailure { status, state }.into()
     })
@@ -217,8 +226,17 @@ impl ResponseError for MiddlewareFailure {
         for header in super::security_header_list(hsts) {
             response.insert_header(header);
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(retry_after());
+        }
         response.body(html)
     }
+}
+
+/// How long a client should wait before retrying while the portal is
+/// temporarily unavailable (the database restarting, typically).
+pub(crate) fn retry_after() -> (header::HeaderName, header::HeaderValue) {
+    (header::RETRY_AFTER, header::HeaderValue::from_static("30"))
 }
 
 fn error_html(status: StatusCode, page: &ErrorPage, chrome: Chrome) -> String {
@@ -238,4 +256,19 @@ pub fn percent_encode(value: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handler_meeting_an_unreachable_database_answers_503_with_retry_after() {
+        let outage = AppError::from(crate::store::StoreError::from(sqlx::Error::PoolTimedOut));
+        assert_eq!(outage.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(outage.error_response().headers().get(header::RETRY_AFTER).unwrap(), "30");
+        let fault = AppError::from(crate::store::StoreError::from(sqlx::Error::RowNotFound));
+        assert_eq!(fault.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(fault.error_response().headers().get(header::RETRY_AFTER).is_none());
+    }
 }

@@ -69,9 +69,13 @@ async fn wrong_content_type_is_a_400_page() {
 async fn server_errors_are_an_html_500_page_without_detail() {
     let app = spawn_app(Engine::Sqlite).await;
     app.sign_in_as_alice().await;
-    app.store.close().await;
+    // A fault of ours, not an outage: a table the page reads is missing.
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(app.settings.database.url.as_deref().unwrap()).await.unwrap();
+    sqlx::query("ALTER TABLE funding_accounts RENAME TO funding_accounts_gone").execute(&db).await.unwrap();
     let response = app.get("/cards").await;
     assert_eq!(response.status().as_u16(), 500);
+    assert!(response.headers().get("retry-after").is_none(), "not a passing outage");
     let csp = response.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_string());
     assert!(csp.is_some_and(|c| c.contains("default-src 'none'")), "security headers on a 500");
     let html = response.text().await.unwrap();
@@ -91,5 +95,25 @@ async fn security_headers_on_every_response() {
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(headers.get("referrer-policy").unwrap(), "no-referrer");
+    }
+}
+
+/// The database out of reach (down, restarting, pool closed) is not a bug:
+/// 503 with `Retry-After`, the same error page, whether the session store
+/// (in middleware) or a handler hits it first.
+#[tokio::test]
+async fn an_unreachable_database_is_a_503_page_saying_when_to_come_back() {
+    let app = spawn_app(Engine::Sqlite).await;
+    app.sign_in_as_alice().await;
+    app.store.close().await;
+    for path in ["/cards", "/login", "/readyz"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), 503, "{path}");
+        assert_eq!(response.headers().get("retry-after").unwrap(), "30", "{path}");
+        let html = response.text().await.unwrap();
+        if path != "/readyz" {
+            assert_error_page(&html, 503);
+            assert!(!html.to_lowercase().contains("sqlx") && !html.contains("pool"), "no internal detail: {html}");
+        }
     }
 }
