@@ -135,7 +135,10 @@ fn run(
             .session_lifecycle(
                 BrowserSession::default()
                     .state_ttl(state_ttl)
-                    .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                    // The row must outlive the absolute limit, which runs from sign-in, a
+                    // state change: extending it when nothing changed would be a write per
+                    // page for nothing.
+                    .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
             )
             .build();
         App::new()

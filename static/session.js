@@ -4,9 +4,20 @@
 // JavaScript the session still ends on the server, as the footer says.
 (function () {
   "use strict";
+  // Signed-in pages are `no-store`, yet Chromium may restore one from its
+  // back/forward cache: after a hand-off (stale receipts), after sign-out
+  // (account data on a shared computer). Never show such a copy: ask the
+  // server again, which answers with the page as it is now, or sign-in.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { window.location.reload(); }
+  });
   var box = document.getElementById("session-timeout");
   if (!box) { return; }
   var idle = parseInt(box.getAttribute("data-idle-seconds"), 10) || 300;
+  // The server moves its idle clock only every few seconds: the first
+  // countdown runs from what it says is left, later ones from a full period.
+  var left = parseInt(box.getAttribute("data-idle-left"), 10);
+  if (!(left >= 0 && left <= idle)) { left = idle; }
   var warnFor = Math.max(20, Math.min(60, Math.floor(idle / 2)));
   var seconds = box.querySelector("[data-seconds]");
   var button = box.querySelector("button");
@@ -16,12 +27,12 @@
 
   function expired() { window.location.assign("/login?reason=expired&next=" + encodeURIComponent(location.pathname + location.search)); }
 
-  function schedule() {
+  function schedule(period) {
     clearTimeout(warnTimer);
     clearInterval(tick);
     box.hidden = true;
-    deadline = Date.now() + idle * 1000;
-    warnTimer = setTimeout(warn, Math.max(0, idle - warnFor) * 1000);
+    deadline = Date.now() + period * 1000;
+    warnTimer = setTimeout(warn, Math.max(0, period - warnFor) * 1000);
   }
 
   function warn() {
@@ -44,9 +55,9 @@
       redirect: "manual",
       headers: { "X-CSRF-Token": box.getAttribute("data-csrf") }
     }).then(function (response) {
-      if (response.status === 204) { schedule(); } else { expired(); }
+      if (response.status === 204) { schedule(idle); } else { expired(); }
     }, expired);
   });
 
-  schedule();
+  schedule(left);
 })();

@@ -76,6 +76,36 @@ async fn the_timeout_warning_can_keep_the_session_alive() {
     assert!(js.text().await.unwrap().contains("/session/keepalive"));
 }
 
+/// Page views move the server's idle clock only every `idle / 20` seconds
+/// (no session write per page), and each page tells the timeout warning the
+/// time the server really leaves, so the warning never promises more.
+#[tokio::test]
+async fn pages_move_the_idle_clock_every_few_seconds_and_say_what_is_left() {
+    let app = spawn_app_with(Engine::Sqlite, |s| s.session.idle_timeout_secs = 100).await;
+    app.sign_in_as_alice().await;
+    let left = |html: String| -> u64 {
+        let doc = Html::parse_document(&html);
+        let warning = doc.select(&Selector::parse("[data-testid=session-timeout]").unwrap()).next().expect("the warning");
+        assert_eq!(warning.value().attr("data-idle-seconds"), Some("100"));
+        warning.value().attr("data-idle-left").unwrap().parse().unwrap()
+    };
+    // 1–2 whole seconds after signing in: under the 5 s step, the clock stays.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let first = left(app.get_html("/cards").await.1);
+    assert!((98..=99).contains(&first), "the clock did not move: {first} s left");
+    let again = left(app.get_html("/add").await.1);
+    assert!(again <= first, "a page view within the step does not reset it: {again}");
+    // Past the step, a page view moves it.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert_eq!(left(app.get_html("/cards").await.1), 100, "moved after 6–7 s");
+    // "Stay signed in" always moves it.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let token = app.csrf_token("/cards").await;
+    let kept = app.client.post(app.url("/session/keepalive")).header("x-csrf-token", &token).send().await.unwrap();
+    assert_eq!(kept.status().as_u16(), 204);
+    assert!(left(app.get_html("/cards").await.1) >= 99, "kept alive");
+}
+
 #[tokio::test]
 async fn sign_out_everywhere_ends_every_device() {
     let app = spawn_app(Engine::Sqlite).await;

@@ -237,6 +237,12 @@ async fn back_button_after_the_hand_off() {
     b.click("tr-accept").await;
     b.step("back-at-the-bank", &record).await;
     refresh_until(&mut b, &record, "added", false).await;
+    // Signed out, the back button shows sign-in, never the account page
+    // (a shared computer).
+    b.click("sign-out").await;
+    b.step("signed-out", "/login").await;
+    b.back().await;
+    b.step("back-after-sign-out", "/login").await;
     b.finish().await;
 }
 

@@ -30,6 +30,9 @@ pub struct Chrome {
     /// The session-timeout warning's URL, when signed in.
     pub session_script_url: String,
     pub idle_timeout_secs: u64,
+    /// What is left of it now (pages move the idle clock only every few
+    /// seconds, see `web::session`): the warning's first countdown.
+    pub idle_secs_left: u64,
     /// "5 minutes", or "30 seconds" for short test settings.
     pub idle_timeout_label: String,
 }
@@ -45,6 +48,7 @@ impl Chrome {
             nonce: String::new(),
             session_script_url: assets::versioned_url("session.js"),
             idle_timeout_secs: settings.session.idle_timeout_secs,
+            idle_secs_left: settings.session.idle_timeout_secs,
             idle_timeout_label: duration_label(settings.session.idle_timeout_secs),
         }
     }
@@ -54,6 +58,7 @@ impl Chrome {
             signed_in_as: Some(display_name.to_string()),
             csrf_token: who.session.csrf_token()?,
             nonce: who.nonce.clone(),
+            idle_secs_left: who.idle_secs_left.min(settings.session.idle_timeout_secs),
             ..Self::anonymous(settings)
         })
     }
@@ -69,6 +74,7 @@ impl Chrome {
             nonce: String::new(),
             session_script_url: String::new(),
             idle_timeout_secs: 0,
+            idle_secs_left: 0,
             idle_timeout_label: String::new(),
         }
     }

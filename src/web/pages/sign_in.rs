@@ -165,13 +165,13 @@ pub async fn sign_out_everywhere(
 
 /// "Stay signed in" from the timeout warning: extending the session is a
 /// state change, so it is a POST with the CSRF token in a header.
-pub async fn keepalive(who: SignedIn, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn keepalive(mut who: SignedIn, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
     let expected = who.session.csrf_token()?;
     if sent.is_empty() || !bool::from(subtle::ConstantTimeEq::ct_eq(sent.as_bytes(), expected.as_bytes())) {
         return Err(AppError::Csrf);
     }
-    // Extracting `SignedIn` already moved the idle clock.
+    who.stay_signed_in()?;
     Ok(HttpResponse::NoContent().finish())
 }
 
