@@ -143,7 +143,7 @@ async fn refresh_holding_lease(
     }
     let trs = merge_and_check(fetched, &mut report);
 
-    let before: BTreeSet<String> = store.token_requestors().await?.into_iter().map(|t| t.token_requestor_id).collect();
+    let before: BTreeSet<String> = store.token_requestors().await?.iter().map(|t| t.token_requestor_id.clone()).collect();
     let after: BTreeSet<String> = trs.iter().map(|t| t.token_requestor_id.clone()).collect();
     report.added = after.difference(&before).cloned().collect();
     report.removed = before.difference(&after).cloned().collect();

@@ -1,9 +1,54 @@
 //! Stored token requestor catalogue, logos, leases and refresh status.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
 use sqlx::Row;
 
 use super::{Store, StoreError};
 use crate::mdes::model::TokenRequestor;
+
+/// How long an instance serves the catalogue from memory before reading it
+/// again. Every page of the journey reads the catalogue, and it changes only
+/// at a refresh (hours apart): reading and parsing it per page was most of
+/// the TR page's cost. A refresh on this instance is seen at once; one on
+/// another instance within this time.
+const CATALOGUE_CACHE_FOR: Duration = Duration::from_secs(5);
+
+/// The catalogue as last read, shared by every clone of a [`Store`].
+#[derive(Default)]
+pub(super) struct CatalogueCache {
+    cached: RwLock<Option<(Instant, Arc<Vec<TokenRequestor>>)>>,
+    /// Moved by every replace, so a read that started before a replace
+    /// cannot put the old catalogue back after it.
+    generation: AtomicU64,
+}
+
+impl CatalogueCache {
+    fn fresh(&self) -> Option<Arc<Vec<TokenRequestor>>> {
+        let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
+        cached.as_ref().filter(|(at, _)| at.elapsed() < CATALOGUE_CACHE_FOR).map(|(_, trs)| trs.clone())
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Keeps `trs`, read when the generation was `read_at`, unless a replace came since.
+    fn put(&self, read_at: u64, trs: Arc<Vec<TokenRequestor>>) {
+        let mut cached = self.cached.write().unwrap_or_else(PoisonError::into_inner);
+        if self.generation() == read_at {
+            *cached = Some((Instant::now(), trs));
+        }
+    }
+
+    fn forget(&self) {
+        let mut cached = self.cached.write().unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *cached = None;
+    }
+}
 
 /// A logo as stored: bytes already checked when fetched.
 #[derive(Debug, Clone)]
@@ -44,12 +89,17 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.catalogue.forget();
         Ok(())
     }
 
     /// The whole catalogue, by display name. A row that no longer parses is
     /// skipped with a log line rather than breaking the page.
-    pub async fn token_requestors(&self) -> Result<Vec<TokenRequestor>, StoreError> {
+    pub async fn token_requestors(&self) -> Result<Arc<Vec<TokenRequestor>>, StoreError> {
+        if let Some(trs) = self.catalogue.fresh() {
+            return Ok(trs);
+        }
+        let read_at = self.catalogue.generation();
         let rows = sqlx::query("SELECT trid, data FROM token_requestors ORDER BY display_name, trid")
             .fetch_all(&self.pool)
             .await?;
@@ -64,21 +114,14 @@ impl Store {
                 }
             }
         }
+        let trs = Arc::new(trs);
+        self.catalogue.put(read_at, trs.clone());
         Ok(trs)
     }
 
+    /// One token requestor of the catalogue, if it is (still) in it.
     pub async fn token_requestor(&self, trid: &str) -> Result<Option<TokenRequestor>, StoreError> {
-        let row = sqlx::query("SELECT data FROM token_requestors WHERE trid = $1")
-            .bind(trid)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(row) => {
-                let data: String = row.try_get("data")?;
-                Ok(serde_json::from_str(&data).ok())
-            }
-            None => Ok(None),
-        }
+        Ok(self.token_requestors().await?.iter().find(|tr| tr.token_requestor_id == trid).cloned())
     }
 
     pub async fn has_logo(&self, asset_id: &str) -> Result<bool, StoreError> {

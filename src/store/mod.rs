@@ -106,6 +106,7 @@ pub struct Store {
     pool: AnyPool,
     engine: Engine,
     vault: Vault,
+    catalogue: std::sync::Arc<catalog::CatalogueCache>,
 }
 
 impl Store {
@@ -121,7 +122,7 @@ impl Store {
             .acquire_timeout(std::time::Duration::from_secs(5))
             .connect(url)
             .await?;
-        Ok(Self { pool, engine, vault })
+        Ok(Self { pool, engine, vault, catalogue: Default::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {

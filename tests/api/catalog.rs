@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Engine, TestApp, spawn_app_with, texts_by_testid};
 use crate::mdes_helpers::{self as standin, Received, Reply};
 use crate::on_both_engines;
+use pushprov::mdes::model::TokenRequestor;
 
 const CREDIT: u64 = 5_204_731_600_000_000_000;
 const DEBIT: u64 = 5_355_220_100_000_000_000;
@@ -59,7 +60,7 @@ fn settings() -> CatalogSettings {
 
 /// The stored TRIDs, sorted.
 async fn trids(store: &Store) -> Vec<String> {
-    let mut ids: Vec<String> = store.token_requestors().await.unwrap().into_iter().map(|t| t.token_requestor_id).collect();
+    let mut ids: Vec<String> = store.token_requestors().await.unwrap().iter().map(|t| t.token_requestor_id.clone()).collect();
     ids.sort();
     ids
 }
@@ -180,6 +181,28 @@ async fn trs_no_longer_returned_leave_at_the_next_successful_refresh() {
     assert_eq!(trids(&app.store).await, ["11111111111", "33333333333"]);
     let printed = report.to_string();
     assert!(printed.contains("1 added, 1 removed, 1 unchanged") && printed.contains("- 22222222222"), "{printed}");
+}
+
+/// Pages read the catalogue from memory (it changes only at a refresh): a
+/// refresh is seen at once by the instance that made it, and by the others
+/// within 5 s.
+#[tokio::test]
+async fn the_catalogue_is_read_from_memory_and_a_refresh_elsewhere_shows_within_seconds() {
+    let a = app(Engine::Sqlite).await;
+    let b = Store::connect(&a.settings.database_url(), 2, Vault::new(&[9u8; 32])).await.unwrap();
+    let tr = |id: &str, name: &str| -> TokenRequestor { serde_json::from_value(tr(id, name, &[CREDIT], None)).unwrap() };
+    b.replace_token_requestors(&[tr("11111111111", "First")], 1).await.unwrap();
+    assert_eq!(trids(&a.store).await, ["11111111111"]);
+    b.replace_token_requestors(&[tr("11111111111", "First"), tr("22222222222", "Second")], 2).await.unwrap();
+    assert_eq!(trids(&b).await, ["11111111111", "22222222222"], "the refreshing instance sees it at once");
+    assert_eq!(trids(&a.store).await, ["11111111111"], "the other serves what it read, without a query");
+    assert!(a.store.token_requestor("22222222222").await.unwrap().is_none());
+    let started = std::time::Instant::now();
+    while trids(&a.store).await.len() < 2 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(6), "the other instance never saw the refresh");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(a.store.token_requestor("22222222222").await.unwrap().is_some());
 }
 
 #[tokio::test]
@@ -427,8 +450,8 @@ async fn first_fetch_from_the_built_in_sandbox() {
     let ids = trids(&app.store).await;
     assert_eq!(ids, ["50100000001", "50100000002", "50100000003", "50100000004", "50100000005"]);
     // Every TR's logo was fetched and is served from our origin.
-    for tr in app.store.token_requestors().await.unwrap() {
-        let asset = tr.image_asset_id.expect("sandbox TRs have logos");
+    for tr in app.store.token_requestors().await.unwrap().iter() {
+        let asset = tr.image_asset_id.clone().expect("sandbox TRs have logos");
         let logo = app.get(&format!("/logos/{asset}")).await;
         assert_eq!(logo.status().as_u16(), 200, "{asset}");
     }

@@ -76,7 +76,7 @@ async fn mdes_timeout_5xx_and_refusal_at_each_call() {
     // getAsset refused: one port serves both calls, so the refusal is shown
     // on the call itself (the refresh treats every getAsset error alike, as
     // the timeout and 5xx above show): a typed error, nothing stored.
-    let asset = store.token_requestors().await.unwrap().into_iter().find_map(|t| t.image_asset_id).unwrap();
+    let asset = store.token_requestors().await.unwrap().iter().find_map(|t| t.image_asset_id.clone()).unwrap();
     inject(&world, "", Kind::Refused).await;
     let fresh = pushprov::startup::mdes_client(&quick).unwrap();
     let refused = fresh.get_asset(&asset).await;
@@ -84,9 +84,9 @@ async fn mdes_timeout_5xx_and_refusal_at_each_call() {
     heal(&world, Kind::Refused).await;
     // The next healthy refresh fetches every logo.
     refresh().await.unwrap();
-    for tr in store.token_requestors().await.unwrap() {
-        if let Some(asset) = tr.image_asset_id {
-            assert!(store.has_logo(&asset).await.unwrap(), "logo {asset} fetched once MDES answers");
+    for tr in store.token_requestors().await.unwrap().iter() {
+        if let Some(asset) = &tr.image_asset_id {
+            assert!(store.has_logo(asset).await.unwrap(), "logo {asset} fetched once MDES answers");
         }
     }
 

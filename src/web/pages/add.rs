@@ -127,7 +127,7 @@ impl Selection {
 struct Context {
     cardholder: Cardholder,
     accounts: Vec<FundingAccount>,
-    catalogue: Vec<TokenRequestor>,
+    catalogue: std::sync::Arc<Vec<TokenRequestor>>,
 }
 
 impl Context {
