@@ -1,4 +1,5 @@
 use sqlx::Row;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, now_unix};
@@ -110,9 +111,7 @@ impl Store {
 
     /// The cardholder's cards and accounts, in the order they were added.
     pub async fn funding_accounts(&self, cardholder_id: i64) -> Result<Vec<FundingAccount>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM funding_accounts WHERE cardholder_id = $1 ORDER BY id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(cardholder_id).fetch_all(&self.pool).await?;
-        rows.iter().map(account_from_row).collect()
+        funding_accounts_on(&mut *self.pool.acquire().await?, cardholder_id).await
     }
 
     /// The full number of one of the cardholder's accounts — for the push only.
@@ -134,6 +133,13 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// [`Store::funding_accounts`] on a connection already held.
+pub(super) async fn funding_accounts_on(conn: &mut AnyConnection, cardholder_id: i64) -> Result<Vec<FundingAccount>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM funding_accounts WHERE cardholder_id = $1 ORDER BY id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(cardholder_id).fetch_all(&mut *conn).await?;
+    rows.iter().map(account_from_row).collect()
 }
 
 fn account_from_row(r: &AnyRow) -> Result<FundingAccount, StoreError> {

@@ -1,7 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, now_unix};
+use super::{FundingAccount, Store, StoreError, now_unix};
 use crate::domain::Login;
 
 /// What the bank knows of the cardholder that a token requestor may receive
@@ -82,6 +82,19 @@ impl Store {
         let sql = format!("SELECT {COLUMNS} FROM cardholders WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
         row.map(|r| cardholder_from_row(&r)).transpose()
+    }
+
+    /// The cardholder with their cards and accounts, the two reads on one
+    /// pooled connection: every signed-in page needs both.
+    pub async fn cardholder_with_accounts(&self, id: i64) -> Result<Option<(Cardholder, Vec<FundingAccount>)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = format!("SELECT {COLUMNS} FROM cardholders WHERE id = $1");
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await? else {
+            return Ok(None);
+        };
+        let cardholder = cardholder_from_row(&row)?;
+        let accounts = super::accounts::funding_accounts_on(&mut conn, id).await?;
+        Ok(Some((cardholder, accounts)))
     }
 
     pub async fn count_cardholders(&self) -> Result<i64, StoreError> {

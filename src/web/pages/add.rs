@@ -131,13 +131,8 @@ struct Context {
 }
 
 impl Context {
-    async fn load(state: &AppState, cardholder_id: i64) -> Result<Self, AppError> {
-        let cardholder = state
-            .store
-            .cardholder(cardholder_id)
-            .await?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("signed-in cardholder {cardholder_id} not found")))?;
-        let accounts = state.store.funding_accounts(cardholder_id).await?;
+    async fn load(state: &AppState, who: &SignedIn) -> Result<Self, AppError> {
+        let (cardholder, accounts) = super::signed_in_cardholder_with_accounts(state, who).await?;
         let catalogue = state.store.token_requestors().await?;
         Ok(Self { cardholder, accounts, catalogue })
     }
@@ -177,7 +172,7 @@ struct IntroPage {
 }
 
 pub async fn intro(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, AppError> {
-    let ctx = Context::load(&state, who.cardholder_id).await?;
+    let ctx = Context::load(&state, &who).await?;
     let page = IntroPage { chrome: chrome(&state, &who, &ctx.cardholder)?, has_cards: !ctx.pushable().is_empty() };
     html(StatusCode::OK, &page)
 }
@@ -197,7 +192,7 @@ struct CardsPage {
 /// the ones it can take.
 pub async fn cards(state: web::Data<AppState>, who: SignedIn, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let selection = Selection::from_query(req.query_string())?;
-    let ctx = Context::load(&state, who.cardholder_id).await?;
+    let ctx = Context::load(&state, &who).await?;
     let device = device_of(&req);
     let tr = selection.trid.as_deref().map(|t| ctx.requestor(t)).transpose()?;
     let cards: Vec<CardChoice> = ctx
@@ -233,7 +228,7 @@ struct RequestorsPage {
 /// or (nothing chosen yet) at least one of the cardholder's cards.
 pub async fn requestors(state: web::Data<AppState>, who: SignedIn, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let selection = Selection::from_query(req.query_string())?;
-    let ctx = Context::load(&state, who.cardholder_id).await?;
+    let ctx = Context::load(&state, &who).await?;
     let device = device_of(&req);
     let chosen = ctx.chosen_cards(&selection.card_ids)?;
     if chosen.len() > MAX_CARDS_PER_PUSH {
@@ -342,7 +337,7 @@ async fn review_page(
 /// Review: what will be shared, and step-up before the push.
 pub async fn review(state: web::Data<AppState>, who: SignedIn, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let selection = Selection::from_query(req.query_string())?;
-    let ctx = Context::load(&state, who.cardholder_id).await?;
+    let ctx = Context::load(&state, &who).await?;
     let page = review_page(&state, &who, &ctx, &selection, device_of(&req), None).await?;
     html(StatusCode::OK, &page)
 }
@@ -388,7 +383,7 @@ pub async fn push(
     if !submission_ok {
         return Err(AppError::BadRequest("That form was not complete. Please start again from your cards."));
     }
-    let ctx = Context::load(&state, who.cardholder_id).await?;
+    let ctx = Context::load(&state, &who).await?;
     let device = device_of(&req);
     let tr = ctx.requestor(&form.tr)?;
     let cards = ctx.chosen_cards(&selection.card_ids)?;

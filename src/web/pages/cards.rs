@@ -61,13 +61,9 @@ pub async fn home(session: actix_session::Session) -> HttpResponse {
 }
 
 pub async fn my_cards(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, AppError> {
-    let cardholder = state
-        .store
-        .cardholder(who.cardholder_id)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("signed-in cardholder {} not found", who.cardholder_id)))?;
+    let (cardholder, accounts) = super::signed_in_cardholder_with_accounts(&state, &who).await?;
     let today = time::OffsetDateTime::now_utc().date();
-    let cards = state.store.funding_accounts(cardholder.id).await?.iter().map(|a| CardRow::new(a, today)).collect();
+    let cards = accounts.iter().map(|a| CardRow::new(a, today)).collect();
     let page = CardsPage {
         chrome: Chrome::signed_in(&state.settings, &cardholder.display_name, &who)?,
         display_name: cardholder.display_name,

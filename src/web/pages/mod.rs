@@ -14,7 +14,9 @@ use askama::Template;
 use super::assets;
 use super::error::AppError;
 use super::session::SignedIn;
+use super::AppState;
 use crate::config::Settings;
+use crate::store::{Cardholder, FundingAccount};
 
 /// What the base layout needs on every page.
 pub struct Chrome {
@@ -90,6 +92,25 @@ fn duration_label(secs: u64) -> String {
 }
 
 /// Renders a page as an HTML response with the given status.
+/// The signed-in cardholder. A session naming a cardholder who is not
+/// stored is our fault (500), not the visitor's.
+pub async fn signed_in_cardholder(state: &AppState, who: &SignedIn) -> Result<Cardholder, AppError> {
+    state.store.cardholder(who.cardholder_id).await?.ok_or_else(|| missing(who))
+}
+
+/// The signed-in cardholder with their cards and accounts (one pooled
+/// connection: every page that lists cards needs both).
+pub async fn signed_in_cardholder_with_accounts(
+    state: &AppState,
+    who: &SignedIn,
+) -> Result<(Cardholder, Vec<FundingAccount>), AppError> {
+    state.store.cardholder_with_accounts(who.cardholder_id).await?.ok_or_else(|| missing(who))
+}
+
+fn missing(who: &SignedIn) -> AppError {
+    AppError::Internal(anyhow::anyhow!("signed-in cardholder {} not found", who.cardholder_id))
+}
+
 pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
 }

@@ -7,10 +7,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::add::{device_of, journey_error, logo_url, see_other};
-use super::{Chrome, html};
+use super::{Chrome, html, signed_in_cardholder, signed_in_cardholder_with_accounts};
 use crate::domain::ProvisioningState;
 use crate::provisioning::{AccountOutcome, Journey, ReturnReport, reason_message};
-use crate::store::{Cardholder, FundingAccount, ProvisioningRecord};
+use crate::store::{FundingAccount, ProvisioningRecord};
 use crate::web::AppState;
 use crate::web::csrf::{CsrfField, CsrfForm};
 use crate::web::error::AppError;
@@ -18,14 +18,6 @@ use crate::web::session::SignedIn;
 
 fn journey(state: &AppState) -> Journey<'_> {
     Journey { store: &state.store, mdes: &state.mdes, settings: &state.settings }
-}
-
-async fn cardholder(state: &AppState, id: i64) -> Result<Cardholder, AppError> {
-    state
-        .store
-        .cardholder(id)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("signed-in cardholder {id} not found")))
 }
 
 /// One account of a record, as listed.
@@ -82,8 +74,7 @@ fn line(account: &crate::store::ProvisioningAccount, outcome: AccountOutcome, fu
 }
 
 async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningRecord) -> Result<RecordPage, AppError> {
-    let holder = cardholder(state, who.cardholder_id).await?;
-    let funding = state.store.funding_accounts(holder.id).await?;
+    let (holder, funding) = signed_in_cardholder_with_accounts(state, who).await?;
     let outcomes = journey(state).outcomes(record).await.map_err(journey_error)?;
     let tr = state.store.token_requestor(&record.trid).await?;
     let mut accounts: Vec<AccountLine> =
@@ -135,7 +126,7 @@ pub async fn show(
     if record.state == ProvisioningState::Created {
         // A push cut off before its answer was stored: resent once no push
         // can still be running (same requestId; see the function).
-        let holder = cardholder(&state, who.cardholder_id).await?;
+        let holder = signed_in_cardholder(&state, &who).await?;
         record = journey(&state).resume_interrupted_push(record, &holder, device_of(&req)).await.map_err(journey_error)?;
     }
     let page = record_page(&state, &who, &record).await?;
@@ -153,7 +144,7 @@ pub async fn continue_to_tr(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let holder = cardholder(&state, who.cardholder_id).await?;
+    let holder = signed_in_cardholder(&state, &who).await?;
     match journey(&state).continue_to_tr(&id, &holder, device_of(&req)).await {
         Ok(url) => Ok(see_other(&url)),
         // The record page explains the failure and offers what is possible.
@@ -185,7 +176,7 @@ pub async fn retry(
     form: CsrfForm<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
     let _ = form;
-    let holder = cardholder(&state, who.cardholder_id).await?;
+    let holder = signed_in_cardholder(&state, &who).await?;
     journey(&state).retry(&id, &holder, device_of(&req)).await.map_err(journey_error)?;
     Ok(see_other(&format!("/provisioning/{id}")))
 }
@@ -222,8 +213,7 @@ struct WherePage {
 
 /// Per card, the token requestors it was pushed to and the latest known status.
 pub async fn where_my_cards_are(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, AppError> {
-    let holder = cardholder(&state, who.cardholder_id).await?;
-    let funding = state.store.funding_accounts(holder.id).await?;
+    let (holder, funding) = signed_in_cardholder_with_accounts(&state, &who).await?;
     let records = state.store.provisionings_of(holder.id).await?;
     let j = journey(&state);
     let mut places: Vec<(String, String, AccountOutcome)> = Vec::new();
