@@ -115,6 +115,20 @@ impl Drop for Portal {
     }
 }
 
+/// The portal process started, Alice signed in, at the review of her card
+/// ending 4792 for the Sandbox Wallet, with the form to push.
+async fn alice_at_review(world: &World) -> (Portal, Store, Browser, Vec<(String, String)>) {
+    let mut portal = Portal::new(world);
+    portal.start().await;
+    let store = test_store(world).await;
+    catalogue_loaded(&store).await;
+    let card = alice_card(&store, "4792").await;
+    let browser = Browser::new(world);
+    browser.sign_in("alice").await;
+    let form = browser.review_form(&card).await;
+    (portal, store, browser, form)
+}
+
 async fn test_store(world: &World) -> Store {
     pushprov::startup::open_store(&world.base, &Secrets::resolve(&world.base).unwrap()).await.unwrap()
 }
@@ -142,23 +156,11 @@ async fn until(what: &str, mut check: impl FnMut() -> bool) {
 #[tokio::test]
 async fn killed_mid_push_and_before_the_return_the_journey_completes() {
     let world = world().await;
-    let mut portal = Portal::new(&world);
-    portal.start().await;
-    let store = test_store(&world).await;
-    catalogue_loaded(&store).await;
-    let card = alice_card(&store, "4792").await;
-    let browser = Browser::new(&world);
-    browser.sign_in("alice").await;
-    let form = browser.review_form(&card).await;
+    let (mut portal, store, browser, form) = alice_at_review(&world).await;
 
     // The push reaches the stand-in, which holds it; the portal dies.
     world.sandbox.hold_pushes(true);
-    let post = {
-        let client = browser.client.clone();
-        let url = format!("{}/add/push", browser.portal);
-        let form = form.clone();
-        tokio::spawn(async move { client.post(url).form(&form).send().await })
-    };
+    let post = browser.post_push_in_background(&form);
     until("the push reached MDES", || world.sandbox.pushes().len() == 1).await;
     portal.kill9();
     world.sandbox.hold_pushes(false);
@@ -208,22 +210,10 @@ async fn killed_mid_push_and_before_the_return_the_journey_completes() {
 #[tokio::test]
 async fn sigterm_lets_the_request_in_flight_finish_and_a_timeout_retry_pushes_once() {
     let world = world().await;
-    let mut portal = Portal::new(&world);
-    portal.start().await;
-    let store = test_store(&world).await;
-    catalogue_loaded(&store).await;
-    let card = alice_card(&store, "4792").await;
-    let browser = Browser::new(&world);
-    browser.sign_in("alice").await;
-    let form = browser.review_form(&card).await;
+    let (mut portal, store, browser, form) = alice_at_review(&world).await;
 
     world.sandbox.hold_pushes(true);
-    let post = {
-        let client = browser.client.clone();
-        let url = format!("{}/add/push", browser.portal);
-        let form = form.clone();
-        tokio::spawn(async move { client.post(url).form(&form).send().await })
-    };
+    let post = browser.post_push_in_background(&form);
     until("the push reached MDES", || world.sandbox.pushes().len() == 1).await;
     portal.signal("-TERM");
     // New connections are refused while the push is still in flight.

@@ -165,6 +165,16 @@ impl Browser {
         self.client.post(format!("{}/add/push", self.portal)).form(form).send().await
     }
 
+    /// Posts the push without waiting for its answer (the test holds it at
+    /// MDES, or kills the portal meanwhile).
+    pub fn post_push_in_background(
+        &self,
+        form: &[(String, String)],
+    ) -> tokio::task::JoinHandle<Result<reqwest::Response, reqwest::Error>> {
+        let (client, url, form) = (self.client.clone(), format!("{}/add/push", self.portal), form.to_vec());
+        tokio::spawn(async move { client.post(url).form(&form).send().await })
+    }
+
     /// Continue → the TR (sign in, accept) → back at the callback; returns
     /// the callback URL the TR sent the browser to.
     pub async fn to_tr_and_accept(&self, record: &str) -> String {

@@ -3,13 +3,15 @@
 //! return and the confirmation are served by B.
 
 use pushprov::startup::Application;
+use pushprov::store::Store;
 
-use crate::{Browser, alice_card, catalogue_loaded, world};
+use crate::{Browser, World, alice_card, catalogue_loaded, world};
 
-#[tokio::test]
-async fn a_journey_started_on_a_finishes_on_b() {
-    let world = world().await;
-    // Sequential start: A migrates and loads the demo data, B finds them.
+/// Instances A and B started on the shared database (in turn: A migrates
+/// and loads the demo data, B finds them), the switch sending everything to
+/// A, Alice signed in and at the review of her card ending 4792: A's and
+/// B's addresses, the store, her browser and the form to push.
+async fn alice_at_review_on_a(world: &World) -> (String, String, Store, Browser, Vec<(String, String)>) {
     let a = Application::build(world.base.clone()).await.expect("instance A");
     let b = Application::build(world.base.clone()).await.expect("instance B");
     let (a_url, b_url) = (format!("http://127.0.0.1:{}", a.port()), format!("http://127.0.0.1:{}", b.port()));
@@ -18,11 +20,17 @@ async fn a_journey_started_on_a_finishes_on_b() {
     tokio::spawn(b.run_until_stopped());
     catalogue_loaded(&store).await;
     let card = alice_card(&store, "4792").await;
-
-    let browser = Browser::new(&world);
+    let browser = Browser::new(world);
     world.portal.route_to(&a_url);
     browser.sign_in("alice").await;
     let form = browser.review_form(&card).await;
+    (a_url, b_url, store, browser, form)
+}
+
+#[tokio::test]
+async fn a_journey_started_on_a_finishes_on_b() {
+    let world = world().await;
+    let (a_url, b_url, _store, browser, form) = alice_at_review_on_a(&world).await;
     let pushed = browser.post_push(&form).await.unwrap();
     assert_eq!(pushed.status().as_u16(), 303);
     let record = crate::location(&pushed);
@@ -95,26 +103,11 @@ async fn post_event(world: &crate::World, receipt: &str, event_id: &str, status:
 #[tokio::test]
 async fn token_events_early_twice_and_late_on_either_instance() {
     let world = world().await;
-    let a = Application::build(world.base.clone()).await.expect("instance A");
-    let b = Application::build(world.base.clone()).await.expect("instance B");
-    let (a_url, b_url) = (format!("http://127.0.0.1:{}", a.port()), format!("http://127.0.0.1:{}", b.port()));
-    let store = a.store();
-    tokio::spawn(a.run_until_stopped());
-    tokio::spawn(b.run_until_stopped());
-    catalogue_loaded(&store).await;
-    let card = alice_card(&store, "4792").await;
-    let browser = Browser::new(&world);
-    world.portal.route_to(&a_url);
-    browser.sign_in("alice").await;
-    let form = browser.review_form(&card).await;
+    let (a_url, b_url, store, browser, form) = alice_at_review_on_a(&world).await;
 
     // MDES has answered the push, the answer has not reached A yet.
     world.sandbox.hold_answers(true);
-    let post = {
-        let client = browser.client.clone();
-        let url = format!("{}/add/push", browser.portal);
-        tokio::spawn(async move { client.post(url).form(&form).send().await })
-    };
+    let post = browser.post_push_in_background(&form);
     let mut receipt = None;
     for _ in 0..250 {
         receipt = world.sandbox.receipts().first().cloned();
