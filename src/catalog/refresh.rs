@@ -143,12 +143,11 @@ async fn refresh_holding_lease(
     }
     let trs = merge_and_check(fetched, &mut report);
 
-    let before: BTreeSet<String> = store.token_requestors().await?.iter().map(|t| t.token_requestor_id.clone()).collect();
+    let before = store.replace_token_requestors(&trs, now_unix()).await?;
     let after: BTreeSet<String> = trs.iter().map(|t| t.token_requestor_id.clone()).collect();
     report.added = after.difference(&before).cloned().collect();
     report.removed = before.difference(&after).cloned().collect();
     report.kept = after.intersection(&before).count();
-    store.replace_token_requestors(&trs, now_unix()).await?;
 
     let limits = AssetLimits { max_bytes: settings.max_logo_bytes };
     let asset_ids: BTreeSet<&str> = trs.iter().filter_map(|t| t.image_asset_id.as_deref()).collect();

@@ -1,5 +1,6 @@
 //! Stored token requestor catalogue, logos, leases and refresh status.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -67,10 +68,18 @@ pub struct CatalogStatus {
 
 impl Store {
     /// Replaces the catalogue with `trs` in one transaction (the ones MDES no
-    /// longer returns are gone). Called only with a complete answer, so a
+    /// longer returns are gone) and returns the TRIDs it replaced, read in
+    /// the same transaction (not from the cache: another instance may have
+    /// refreshed a moment ago). Called only with a complete answer, so a
     /// failed or partial refresh never wipes anything.
-    pub async fn replace_token_requestors(&self, trs: &[TokenRequestor], now: i64) -> Result<(), StoreError> {
+    pub async fn replace_token_requestors(&self, trs: &[TokenRequestor], now: i64) -> Result<BTreeSet<String>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        let before = sqlx::query("SELECT trid FROM token_requestors")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get("trid"))
+            .collect::<Result<BTreeSet<String>, _>>()?;
         // Readers see the old catalogue or the new one, never a mix.
         sqlx::query("DELETE FROM token_requestors").execute(&mut *tx).await?;
         for tr in trs {
@@ -90,7 +99,7 @@ impl Store {
         }
         tx.commit().await?;
         self.catalogue.forget();
-        Ok(())
+        Ok(before)
     }
 
     /// The whole catalogue, by display name. A row that no longer parses is

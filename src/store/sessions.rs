@@ -91,8 +91,12 @@ impl SessionStore for SqlSessionStore {
         .await
         .map_err(|e| UpdateError::Other(noted(e).into()))?;
         if result.rows_affected() == 0 {
-            // Expired or ended meanwhile (e.g. signed out on another device):
-            // never resurrect it under the old key.
+            // Expired or ended while this request ran (signed out here or on
+            // every device, e.g. during a push waiting on MDES): never bring
+            // the signed-in session back, under the old key or a new one.
+            // What an anonymous visitor had (a form's CSRF token) is kept.
+            let mut state = state;
+            state.remove(CARDHOLDER_KEY);
             return self.save(state, ttl).await.map_err(|e| UpdateError::Other(anyhow::anyhow!(e.to_string())));
         }
         Ok(key)

@@ -99,13 +99,19 @@ async fn security_headers_on_every_response() {
 }
 
 /// The database out of reach (down, restarting, pool closed) is not a bug:
-/// 503 with `Retry-After`, the same error page, whether the session store
-/// (in middleware) or a handler hits it first.
+/// 503 with `Retry-After`, the same error page. A signed-in browser meets it
+/// in the session middleware (loading the session); a request without a
+/// session cookie meets it in the handler (`/readyz`). Handler errors from
+/// the store are mapped the same way (`web::error` unit test).
 #[tokio::test]
 async fn an_unreachable_database_is_a_503_page_saying_when_to_come_back() {
     let app = spawn_app(Engine::Sqlite).await;
     app.sign_in_as_alice().await;
     app.store.close().await;
+    let no_cookie = reqwest::Client::new();
+    let readyz = no_cookie.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(readyz.status().as_u16(), 503);
+    assert_eq!(readyz.headers().get("retry-after").unwrap(), "30");
     for path in ["/cards", "/login", "/readyz"] {
         let response = app.get(path).await;
         assert_eq!(response.status().as_u16(), 503, "{path}");

@@ -89,21 +89,23 @@ async fn pages_move_the_idle_clock_every_few_seconds_and_say_what_is_left() {
         assert_eq!(warning.value().attr("data-idle-seconds"), Some("100"));
         warning.value().attr("data-idle-left").unwrap().parse().unwrap()
     };
-    // 1–2 whole seconds after signing in: under the 5 s step, the clock stays.
+    // 1.5 s after signing in, under the 5 s step: the clock stays (a write
+    // would show the full 100; a slow machine may add a second or two).
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let first = left(app.get_html("/cards").await.1);
-    assert!((98..=99).contains(&first), "the clock did not move: {first} s left");
+    assert!((95..100).contains(&first), "the clock did not move: {first} s left");
     let again = left(app.get_html("/add").await.1);
     assert!(again <= first, "a page view within the step does not reset it: {again}");
     // Past the step, a page view moves it.
-    tokio::time::sleep(Duration::from_millis(4500)).await;
-    assert_eq!(left(app.get_html("/cards").await.1), 100, "moved after 6–7 s");
-    // "Stay signed in" always moves it.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    tokio::time::sleep(Duration::from_millis(5000)).await;
+    assert_eq!(left(app.get_html("/cards").await.1), 100, "moved after 6.5 s or more");
+    // 3 s later (under the step again: pages would show 96–97), "Stay signed
+    // in" moves it anyway.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
     let token = app.csrf_token("/cards").await;
     let kept = app.client.post(app.url("/session/keepalive")).header("x-csrf-token", &token).send().await.unwrap();
     assert_eq!(kept.status().as_u16(), 204);
-    assert!(left(app.get_html("/cards").await.1) >= 99, "kept alive");
+    assert!(left(app.get_html("/cards").await.1) >= 99, "kept alive: the clock restarted");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@ use std::time::Duration;
 use crate::helpers::{Engine, location, spawn_app_with};
 use crate::on_both_engines;
 
-on_both_engines!(idle_session_is_ended_on_the_server);
+on_both_engines!(idle_session_is_ended_on_the_server, a_request_in_flight_cannot_bring_back_an_ended_session);
 
 async fn idle_session_is_ended_on_the_server(engine: Engine) {
     let app = spawn_app_with(engine, |s| s.session.idle_timeout_secs = 1).await;
@@ -50,4 +50,34 @@ async fn sessions_can_be_ended_for_a_cardholder_everywhere() {
     assert_eq!(app.store.live_sessions_of(alice_id).await.unwrap(), 1);
     assert_eq!(app.store.end_sessions_of(alice_id).await.unwrap(), 1);
     assert_eq!(app.get("/cards").await.status().as_u16(), 303);
+}
+
+/// A request that loaded a signed-in session before it was ended (signed
+/// out on every device while, say, a push waited on MDES) and changed it
+/// writes its state after the row is gone: the store keeps an anonymous
+/// visitor's state (a form's CSRF token) and never the signed-in cardholder,
+/// under the old key or a new one.
+async fn a_request_in_flight_cannot_bring_back_an_ended_session(engine: Engine) {
+    use actix_session::storage::SessionStore;
+    use pushprov::store::{CARDHOLDER_SESSION_KEY, SqlSessionStore};
+
+    let app = spawn_app_with(engine, |_| {}).await;
+    let id = app.store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
+    let sessions = SqlSessionStore::new(app.store.clone());
+    let ttl = actix_web::cookie::time::Duration::seconds(600);
+    let state: std::collections::HashMap<String, String> = [
+        (CARDHOLDER_SESSION_KEY.to_string(), id.to_string()),
+        ("csrf_token".to_string(), "\"token\"".to_string()),
+    ]
+    .into();
+    let key = sessions.save(state.clone(), &ttl).await.unwrap();
+    assert_eq!(app.store.live_sessions_of(id).await.unwrap(), 1);
+
+    app.store.end_sessions_of(id).await.unwrap();
+    let written = sessions.update(key, state, &ttl).await.unwrap();
+
+    let kept = sessions.load(&written).await.unwrap().expect("the anonymous state");
+    assert!(!kept.contains_key(CARDHOLDER_SESSION_KEY), "not signed in again: {kept:?}");
+    assert_eq!(kept.get("csrf_token").map(String::as_str), Some("\"token\""));
+    assert_eq!(app.store.live_sessions_of(id).await.unwrap(), 0, "no session of hers lives");
 }

@@ -238,7 +238,9 @@ async fn back_button_after_the_hand_off() {
     b.step("back-at-the-bank", &record).await;
     refresh_until(&mut b, &record, "added", false).await;
     // Signed out, the back button shows sign-in, never the account page
-    // (a shared computer).
+    // (a shared computer). (The back button above is what proves the reload
+    // of a page Chromium restored from its back/forward cache: without it
+    // the stale "You are leaving" page came back.)
     b.click("sign-out").await;
     b.step("signed-out", "/login").await;
     b.back().await;

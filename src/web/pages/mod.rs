@@ -91,7 +91,6 @@ fn duration_label(secs: u64) -> String {
     }
 }
 
-/// Renders a page as an HTML response with the given status.
 /// The signed-in cardholder. A session naming a cardholder who is not
 /// stored is our fault (500), not the visitor's.
 pub async fn signed_in_cardholder(state: &AppState, who: &SignedIn) -> Result<Cardholder, AppError> {
@@ -111,6 +110,7 @@ fn missing(who: &SignedIn) -> AppError {
     AppError::Internal(anyhow::anyhow!("signed-in cardholder {} not found", who.cardholder_id))
 }
 
+/// Renders a page as an HTML response with the given status.
 pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
 }
