@@ -145,8 +145,6 @@ fn run(
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(form_limit).error_handler(portal::csrf::form_error))
             .app_data(web::PayloadConfig::default().limit(form_limit))
-            .wrap(actix_web::middleware::from_fn(portal::csp::with_nonce))
-            .wrap(sessions)
             .wrap(actix_web::middleware::from_fn(portal::error::errors_to_pages))
             .wrap(portal::error_pages())
             .wrap(portal::security_headers(secure))
@@ -156,7 +154,13 @@ fn run(
                     crate::sandbox::routes(sandbox.clone())(cfg);
                 }
             })
-            .configure(portal::routes)
+            .configure(portal::routes_without_session)
+            .service(
+                web::scope("")
+                    .wrap(actix_web::middleware::from_fn(portal::csp::with_nonce))
+                    .wrap(sessions)
+                    .configure(portal::routes),
+            )
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
     })
     .listen(listener)?

@@ -29,12 +29,25 @@ pub struct AppState {
     pub token_event_key: [u8; 32],
 }
 
-/// The portal's routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Routes that need no session: health checks, static files, logos, token
+/// events (server to server). Outside the session middleware they cost no
+/// session read, and they still answer while the database is down — so the
+/// error page of an outage keeps its stylesheet.
+pub fn routes_without_session(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::health::healthz)
         .service(pages::health::readyz)
         .route("/static/{name:.*}", web::get().to(assets::serve))
-        .service(web::resource("/").get(pages::cards::home))
+        .service(web::resource("/logos/{asset_id}").get(pages::logos::logo))
+        .service(
+            web::resource(crate::token_events::PATH)
+                .app_data(web::PayloadConfig::default().limit(token_events::MAX_EVENT_BYTES))
+                .post(token_events::receive),
+        );
+}
+
+/// The cardholder's pages (inside the session and CSP-nonce middleware).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").get(pages::cards::home))
         .service(web::resource("/login").get(pages::sign_in::show).post(pages::sign_in::submit))
         .service(web::resource("/logout").post(pages::sign_in::sign_out))
         .service(web::resource("/logout/everywhere").post(pages::sign_in::sign_out_everywhere))
@@ -50,13 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/provisioning/return/{token}").get(pages::provisioning::returned))
         .service(web::resource("/provisioning/{id}").get(pages::provisioning::show))
         .service(web::resource("/provisioning/{id}/continue").get(pages::provisioning::continue_to_tr))
-        .service(web::resource("/provisioning/{id}/retry").post(pages::provisioning::retry))
-        .service(
-            web::resource(crate::token_events::PATH)
-                .app_data(web::PayloadConfig::default().limit(token_events::MAX_EVENT_BYTES))
-                .post(token_events::receive),
-        )
-        .service(web::resource("/logos/{asset_id}").get(pages::logos::logo));
+        .service(web::resource("/provisioning/{id}/retry").post(pages::provisioning::retry));
 }
 
 /// Turns every 4xx/5xx into the HTML error page.

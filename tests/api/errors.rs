@@ -112,6 +112,10 @@ async fn an_unreachable_database_is_a_503_page_saying_when_to_come_back() {
     let readyz = no_cookie.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(readyz.status().as_u16(), 503);
     assert_eq!(readyz.headers().get("retry-after").unwrap(), "30");
+    // The error page's stylesheet still loads (static files need no session).
+    let css = app.get(&pushprov::web::assets::versioned_url("app.css")).await;
+    assert_eq!(css.status().as_u16(), 200, "the stylesheet during an outage");
+    assert!(css.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
     for path in ["/cards", "/login", "/readyz"] {
         let response = app.get(path).await;
         assert_eq!(response.status().as_u16(), 503, "{path}");
