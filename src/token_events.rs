@@ -50,6 +50,18 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     format!("v1={}", hex::encode(mac(secret, timestamp, body).finalize().into_bytes()))
 }
 
+/// The sender's side of the contract: a POST of `body` to `url` (the
+/// portal's [`PATH`]) sent at `timestamp`, signed under `secret`.
+pub fn signed_request(client: &reqwest::Client, url: &str, secret: &[u8], timestamp: i64, body: Vec<u8>) -> reqwest::RequestBuilder {
+    let signature = sign(secret, timestamp, &body);
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(SIGNATURE_HEADER, signature)
+        .body(body)
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SignatureError {
     #[error("signature or timestamp header missing or malformed")]

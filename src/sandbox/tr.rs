@@ -294,14 +294,7 @@ pub async fn deliver(state: web::Data<SandboxState>, events: Vec<TokenEvent>) {
                 tokio::time::sleep(std::time::Duration::from_millis(200 * 2u64.pow(attempt))).await;
             }
             let timestamp = i64::try_from(now_secs()).unwrap_or_default();
-            let signature = token_events::sign(&state.token_event_key, timestamp, &body);
-            let sent = state
-                .http
-                .post(&state.token_events_url)
-                .header("content-type", "application/json")
-                .header(token_events::TIMESTAMP_HEADER, timestamp.to_string())
-                .header(token_events::SIGNATURE_HEADER, signature)
-                .body(body.clone())
+            let sent = token_events::signed_request(&state.http, &state.token_events_url, &state.token_event_key, timestamp, body.clone())
                 .send()
                 .await;
             match sent {

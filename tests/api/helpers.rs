@@ -97,23 +97,25 @@ pub async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store();
     tokio::spawn(app.run_until_stopped());
+    let (client, cookies) = browser_client();
+    TestApp { address, client, cookies, store, settings, _dir: dir }
+}
+
+/// A client like a browser for these tests: its own cookie jar, redirects
+/// not followed (tests check where they lead).
+fn browser_client() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
     let cookies = Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
         .cookie_provider(cookies.clone())
         .build()
         .expect("client");
-    TestApp { address, client, cookies, store, settings, _dir: dir }
+    (client, cookies)
 }
 
 /// A second browser on the same app: its own cookies, same server.
 pub fn start_second_client(app: &TestApp) -> TestApp {
-    let cookies = Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .cookie_provider(cookies.clone())
-        .build()
-        .expect("client");
+    let (client, cookies) = browser_client();
     TestApp {
         address: app.address.clone(),
         client,

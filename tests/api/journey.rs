@@ -428,13 +428,7 @@ async fn post_event(app: &TestApp, event: &serde_json::Value, skew: i64) -> u16 
     let body = serde_json::to_vec(event).unwrap();
     let key = hex::decode(std::fs::read_to_string(app.settings.data_dir.join("token-events.key")).unwrap().trim()).unwrap();
     let timestamp = pushprov::store::now_unix() + skew;
-    let signature = pushprov::token_events::sign(&key, timestamp, &body);
-    app.client
-        .post(app.url("/token-events"))
-        .header("content-type", "application/json")
-        .header(pushprov::token_events::TIMESTAMP_HEADER, timestamp.to_string())
-        .header(pushprov::token_events::SIGNATURE_HEADER, signature)
-        .body(body)
+    pushprov::token_events::signed_request(&app.client, &app.url("/token-events"), &key, timestamp, body)
         .send()
         .await
         .unwrap()

@@ -84,12 +84,8 @@ async fn post_event(world: &crate::World, receipt: &str, event_id: &str, status:
     .unwrap();
     let key = hex::decode(std::fs::read_to_string(world.dir.path().join("token-events.key")).unwrap().trim()).unwrap();
     let timestamp = pushprov::store::now_unix();
-    reqwest::Client::new()
-        .post(format!("{}/token-events", world.portal.url))
-        .header("content-type", "application/json")
-        .header(pushprov::token_events::TIMESTAMP_HEADER, timestamp.to_string())
-        .header(pushprov::token_events::SIGNATURE_HEADER, pushprov::token_events::sign(&key, timestamp, &body))
-        .body(body)
+    let url = format!("{}/token-events", world.portal.url);
+    pushprov::token_events::signed_request(&reqwest::Client::new(), &url, &key, timestamp, body)
         .send()
         .await
         .unwrap()

@@ -60,7 +60,7 @@ impl Chrome {
             signed_in_as: Some(display_name.to_string()),
             csrf_token: who.session.csrf_token()?,
             nonce: who.nonce.clone(),
-            idle_secs_left: who.idle_secs_left.min(settings.session.idle_timeout_secs),
+            idle_secs_left: who.idle_secs_left,
             ..Self::anonymous(settings)
         })
     }
