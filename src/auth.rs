@@ -11,7 +11,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::config::SecuritySettings;
 use crate::domain::Login;
-use crate::store::{FailureScope, Store, StoreError, now_unix};
+use crate::store::{AttemptEnd, FailureScope, Store, StoreError, now_unix};
 
 fn argon2() -> Argon2<'static> {
     pin_mmap_threshold();
@@ -74,7 +74,7 @@ fn argon2_slots() -> &'static tokio::sync::Semaphore {
 pub enum SignInError {
     #[error("wrong login or password")]
     WrongCredentials,
-    #[error("too many failed sign-ins")]
+    #[error("too many failed attempts")]
     Throttled { retry_after_secs: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -82,22 +82,89 @@ pub enum SignInError {
     Internal(String),
 }
 
-/// Checks a login and password; returns the cardholder id.
-pub async fn sign_in(
-    store: &Store,
-    limits: &SecuritySettings,
-    login: &Login,
-    password: &str,
-    address: &str,
-) -> Result<i64, SignInError> {
+/// Who is trying: the login (or the signed-in cardholder's login) and the
+/// client address (`crate::web::client_address`, one rule for every throttle).
+pub struct Attempter<'a> {
+    pub login: &'a str,
+    pub address: &'a str,
+}
+
+/// Runs one authentication `check` (password or one-time code) for
+/// `who`, counted against the limits per login and per address *before* it
+/// runs: when either limit is reached the check does not run at all
+/// (`Throttled`). A wrong answer (`Ok(false)`) becomes a failure in both
+/// scopes; a right one forgives the login's failures. Whatever happens —
+/// an error, or the request dropped mid-check — the reservation is ended.
+pub async fn guarded<F, Fut>(store: &Store, limits: &SecuritySettings, who: &Attempter<'_>, check: F) -> Result<bool, SignInError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, SignInError>>,
+{
     let now = now_unix();
     let window = i64::try_from(limits.failure_window_secs).unwrap_or(i64::MAX / 2);
-    let by_login = store.sign_in_failures(FailureScope::Login, login.as_str(), now, window).await?;
-    let by_address = store.sign_in_failures(FailureScope::Address, address, now, window).await?;
-    if by_login >= i64::from(limits.max_failures_per_login) || by_address >= i64::from(limits.max_failures_per_address) {
-        return Err(SignInError::Throttled { retry_after_secs: window });
+    let by_login = i64::from(limits.max_failures_per_login);
+    let by_address = i64::from(limits.max_failures_per_address);
+    if !store.reserve_attempt(FailureScope::Login, who.login, now, window, by_login).await? {
+        let left = store.attempt_window_left(FailureScope::Login, who.login, now, window).await?;
+        return Err(SignInError::Throttled { retry_after_secs: left.max(1) });
+    }
+    let mut login_slot = Reservation::new(store, FailureScope::Login, who.login);
+    if !store.reserve_attempt(FailureScope::Address, who.address, now, window, by_address).await? {
+        login_slot.end(AttemptEnd::Released).await?;
+        let left = store.attempt_window_left(FailureScope::Address, who.address, now, window).await?;
+        return Err(SignInError::Throttled { retry_after_secs: left.max(1) });
+    }
+    let mut address_slot = Reservation::new(store, FailureScope::Address, who.address);
+    let result = check().await;
+    let (login_end, address_end) = match result {
+        Ok(true) => (AttemptEnd::Cleared, AttemptEnd::Released),
+        Ok(false) => (AttemptEnd::Failed, AttemptEnd::Failed),
+        Err(_) => (AttemptEnd::Released, AttemptEnd::Released),
+    };
+    login_slot.end(login_end).await?;
+    address_slot.end(address_end).await?;
+    result
+}
+
+/// A reserved attempt. Ended explicitly; if the request is dropped first
+/// (the client went away mid-check), the reservation is released in the
+/// background so it does not hold a slot until the window ends.
+struct Reservation {
+    store: Option<Store>,
+    scope: FailureScope,
+    subject: String,
+}
+
+impl Reservation {
+    fn new(store: &Store, scope: FailureScope, subject: &str) -> Self {
+        Self { store: Some(store.clone()), scope, subject: subject.to_string() }
     }
 
+    async fn end(&mut self, end: AttemptEnd) -> Result<(), StoreError> {
+        match self.store.take() {
+            Some(store) => store.end_attempt(self.scope, &self.subject, end).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            let (scope, subject) = (self.scope, std::mem::take(&mut self.subject));
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let _ = store.end_attempt(scope, &subject, AttemptEnd::Released).await;
+                });
+            }
+        }
+    }
+}
+
+/// Checks a password against the stored hash of `login` (argon2id, off the
+/// async workers, one check per core); an unknown login is checked against a
+/// decoy so it costs the same time. Returns the cardholder id when it matches.
+async fn check_password(store: &Store, login: &Login, password: &str) -> Result<Option<i64>, SignInError> {
     let credentials = store.credentials(login).await?;
     let hash = credentials.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| decoy_hash().to_string());
     let password = password.to_string();
@@ -107,16 +174,90 @@ pub async fn sign_in(
     let matches = tokio::task::spawn_blocking(move || verify(&password, &hash))
         .await
         .map_err(|e| SignInError::Internal(e.to_string()))?;
+    Ok(credentials.filter(|_| matches).map(|(id, _)| id))
+}
 
-    match credentials {
-        Some((id, _)) if matches => {
-            store.clear_sign_in_failures(FailureScope::Login, login.as_str()).await?;
-            Ok(id)
-        }
-        _ => {
-            store.record_sign_in_failure(FailureScope::Login, login.as_str(), now, window).await?;
-            store.record_sign_in_failure(FailureScope::Address, address, now, window).await?;
-            Err(SignInError::WrongCredentials)
-        }
+/// Checks a login and password, counted and throttled (see [`guarded`]);
+/// returns the cardholder id. Sign-in and the step-up password both use it.
+pub async fn sign_in(
+    store: &Store,
+    limits: &SecuritySettings,
+    login: &Login,
+    password: &str,
+    address: &str,
+) -> Result<i64, SignInError> {
+    let who = Attempter { login: login.as_str(), address };
+    let mut found = None;
+    let ok = guarded(store, limits, &who, || async {
+        found = check_password(store, login, password).await?;
+        Ok(found.is_some())
+    })
+    .await?;
+    match found {
+        Some(id) if ok => Ok(id),
+        _ => Err(SignInError::WrongCredentials),
     }
+}
+
+/// How long a step-up code is valid.
+pub const CODE_VALID_SECS: i64 = 300;
+
+/// What a step-up code confirms: this token requestor and these cards. A
+/// code shown for one review cannot confirm a push of something else.
+pub fn code_purpose(trid: &str, card_ids: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut cards = card_ids.to_vec();
+    cards.sort();
+    hex::encode(Sha256::digest(format!("{trid}\n{}", cards.join(",")).as_bytes()))
+}
+
+fn code_hash(code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(code.as_bytes()))
+}
+
+/// A step-up code for the review page: a new one (returned, to send), the
+/// live one left as it is, or none because too many were issued.
+pub async fn issue_code(
+    store: &Store,
+    limits: &SecuritySettings,
+    cardholder_id: i64,
+    purpose: &str,
+    demo: bool,
+) -> Result<(crate::store::CodeIssue, Option<String>), StoreError> {
+    let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
+    let hash = code_hash(&code);
+    let new = crate::store::NewCode {
+        cardholder_id,
+        code_hash: &hash,
+        purpose,
+        demo_code: demo.then_some(code.as_str()),
+        now: now_unix(),
+        valid_secs: CODE_VALID_SECS,
+        window_secs: i64::try_from(limits.failure_window_secs).unwrap_or(i64::MAX / 2),
+        max_per_window: i64::from(limits.max_codes_per_window),
+    };
+    let issued = store.issue_step_up_code(&new).await?;
+    let sent = matches!(issued, crate::store::CodeIssue::Issued).then_some(code);
+    Ok((issued, sent))
+}
+
+/// Checks a step-up code for `purpose`, counted like a password (per login
+/// and address, see [`guarded`]) and against the code's own tries. A right
+/// code is used up: of parallel requests carrying it, one succeeds.
+pub async fn check_code(
+    store: &Store,
+    limits: &SecuritySettings,
+    who: &Attempter<'_>,
+    cardholder_id: i64,
+    purpose: &str,
+    code: &str,
+) -> Result<bool, SignInError> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        // Not a code at all: nothing to count it against, nothing checked.
+        return Ok(false);
+    }
+    guarded(store, limits, who, || async { Ok(store.check_step_up_code(cardholder_id, &code_hash(code), purpose, now_unix()).await?) })
+        .await
 }

@@ -99,6 +99,9 @@ pub struct SecuritySettings {
     pub max_failures_per_address: u32,
     /// Length of the throttling window, in seconds.
     pub failure_window_secs: u64,
+    /// One-time step-up codes issued to one cardholder within the window
+    /// (each is an SMS in production) before issuing pauses.
+    pub max_codes_per_window: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,7 +182,7 @@ impl Default for SessionSettings {
 
 impl Default for SecuritySettings {
     fn default() -> Self {
-        Self { max_failures_per_login: 5, max_failures_per_address: 20, failure_window_secs: 900 }
+        Self { max_failures_per_login: 5, max_failures_per_address: 20, failure_window_secs: 900, max_codes_per_window: 5 }
     }
 }
 
@@ -279,6 +282,9 @@ impl Settings {
             || !self.session.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
             return Err(SettingsError::new("session.cookie_name", "must be letters, digits, '_' or '-'"));
+        }
+        if self.security.max_codes_per_window == 0 {
+            return Err(SettingsError::new("security.max_codes_per_window", "must be at least 1"));
         }
         if self.security.max_failures_per_login == 0 || self.security.max_failures_per_address == 0 {
             return Err(SettingsError::new("security.max_failures_per_login", "limits must be at least 1"));

@@ -117,6 +117,7 @@ fn run(
         store: store.clone(),
         mdes,
         token_event_key: secrets.token_event_key,
+        sign_in_form_key: portal::csrf::sign_in::derive_key(&secrets.cookie_key),
     });
     let form_limit = settings.server.max_form_bytes;
     // Graceful shutdown (SIGTERM/SIGINT): stop accepting at once, let
@@ -148,7 +149,7 @@ fn run(
             .wrap(actix_web::middleware::from_fn(portal::error::errors_to_pages))
             .wrap(portal::error_pages())
             .wrap(portal::security_headers(secure))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RedactedRootSpan>::new())
             .configure(|cfg| {
                 if let Some(sandbox) = &sandbox {
                     crate::sandbox::routes(sandbox.clone())(cfg);

@@ -88,7 +88,9 @@ pub fn verify(
         .and_then(|s| s.trim().strip_prefix("v1="))
         .and_then(|hex_sig| hex::decode(hex_sig).ok())
         .ok_or(SignatureError::Malformed)?;
-    if (now - timestamp).abs() > window_secs {
+    // Any i64 may come in the header: no arithmetic on it can overflow.
+    let skew = now.checked_sub(timestamp).and_then(i64::checked_abs);
+    if skew.is_none_or(|skew| skew > window_secs) {
         return Err(SignatureError::Stale);
     }
     mac(secret, timestamp, body).verify_slice(&signature).map_err(|_| SignatureError::Mismatch)
@@ -109,5 +111,16 @@ mod tests {
         assert_eq!(verify(b"secret", Some("1000"), Some(&sig), body, 2000, 300), Err(SignatureError::Stale));
         assert_eq!(verify(b"secret", None, Some(&sig), body, 1010, 300), Err(SignatureError::Malformed));
         assert_eq!(verify(b"secret", Some("1000"), Some("v1=zz"), body, 1010, 300), Err(SignatureError::Malformed));
+    }
+
+    /// Issue 14 item 7: `now - timestamp` overflowed (a panic in debug).
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        let body = b"{}";
+        let cases = [(i64::MIN, 0), (i64::MIN, 1_700_000_000), (i64::MIN + 1, i64::MAX), (i64::MAX, 0), (i64::MAX, -1), (-1, 1_700_000_000)];
+        for (ts, now) in cases {
+            let sig = sign(b"secret", ts, body);
+            assert_eq!(verify(b"secret", Some(&ts.to_string()), Some(&sig), body, now, 300), Err(SignatureError::Stale), "{ts} at {now}");
+        }
     }
 }

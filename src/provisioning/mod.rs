@@ -50,6 +50,10 @@ pub enum JourneyError {
     PushFailed,
     #[error("retry is not offered for this failure")]
     NotRetryable,
+    /// Another push needs a fresh step-up: not this session's, too long
+    /// ago, or the record made its allowed number of pushes.
+    #[error("a new step-up is needed before pushing again")]
+    StepUpRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -279,14 +283,22 @@ impl Journey<'_> {
     }
 
     /// Pushes again for fresh receipts from `record.state`, then returns the
-    /// updated record (its state says whether the push worked).
+    /// updated record (its state says whether the push worked). Only with
+    /// `may_repush` (this session stepped up for the record, recently) and
+    /// while the record has pushes left; otherwise `StepUpRequired`.
     async fn repush(
         &self,
         record: &ProvisioningRecord,
         cardholder: &Cardholder,
         device: Device,
         same_request: bool,
+        may_repush: MayRepush,
     ) -> Result<ProvisioningRecord, JourneyError> {
+        let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
+        if may_repush == MayRepush::No || record.push_count >= max_pushes {
+            tracing::info!(provisioning = %record.id, push_count = record.push_count, "another push needs a new step-up");
+            return Err(JourneyError::StepUpRequired);
+        }
         let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
         let (request_id, token) = if same_request {
             let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
@@ -294,8 +306,14 @@ impl Journey<'_> {
         } else {
             (crate::mdes::request::new_request_id(), new_callback_token())
         };
-        if !self.store.begin_repush(&record.id, record.state, &request_id, &token).await? {
-            return Err(JourneyError::InProgress);
+        if !self.store.begin_repush(&record.id, record.state, &request_id, &token, max_pushes).await? {
+            // Another request changed it first: pushing, or it used the last push.
+            let now = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
+            return Err(if now.push_count >= max_pushes && now.state != ProvisioningState::Created {
+                JourneyError::StepUpRequired
+            } else {
+                JourneyError::InProgress
+            });
         }
         tracing::info!(provisioning = %record.id, %request_id, from = record.state.as_str(), "pushing again for fresh receipts");
         let fresh = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
@@ -343,7 +361,13 @@ impl Journey<'_> {
 
     /// The cardholder continues to the TR: fresh receipts when they expire
     /// soon (or were already handed off once), then the hand-off URL.
-    pub async fn continue_to_tr(&self, id: &str, cardholder: &Cardholder, device: Device) -> Result<String, JourneyError> {
+    pub async fn continue_to_tr(
+        &self,
+        id: &str,
+        cardholder: &Cardholder,
+        device: Device,
+        may_repush: MayRepush,
+    ) -> Result<String, JourneyError> {
         let mut record = self.record(id, cardholder.id).await?;
         let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(60);
         let stale = record.receipts_expire_at.is_none_or(|at| at - now_unix() <= margin);
@@ -352,7 +376,7 @@ impl Journey<'_> {
             // Receipts never go to a TR twice: the back button and a second
             // "continue" get fresh ones.
             ProvisioningState::Pushed | ProvisioningState::HandedOff => {
-                record = self.repush(&record, cardholder, device, false).await?;
+                record = self.repush(&record, cardholder, device, false, may_repush).await?;
                 if record.state != ProvisioningState::Pushed {
                     return Err(JourneyError::PushFailed);
                 }
@@ -386,7 +410,13 @@ impl Journey<'_> {
 
     /// Retry after a recoverable failure (the cardholder asked; never a
     /// silent repeat).
-    pub async fn retry(&self, id: &str, cardholder: &Cardholder, device: Device) -> Result<ProvisioningRecord, JourneyError> {
+    pub async fn retry(
+        &self,
+        id: &str,
+        cardholder: &Cardholder,
+        device: Device,
+        may_repush: MayRepush,
+    ) -> Result<ProvisioningRecord, JourneyError> {
         let record = self.record(id, cardholder.id).await?;
         if record.state != ProvisioningState::PushFailed || record.error_recoverable != Some(true) {
             return Err(JourneyError::NotRetryable);
@@ -399,7 +429,7 @@ impl Journey<'_> {
             record.error_reason.as_deref(),
             Some("TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "INVALID_RESPONSE" | "TRANSPORT" | "ERROR")
         );
-        self.repush(&record, cardholder, device, outcome_unknown).await
+        self.repush(&record, cardholder, device, outcome_unknown, may_repush).await
     }
 
     /// The browser is back from the TR with the record's one-time token.
@@ -432,18 +462,13 @@ impl Journey<'_> {
         Ok(record.id)
     }
 
-    /// Each account of the record with what is known of it.
+    /// Each account of the record with what is known of it, from every
+    /// receipt the record was given (see [`AccountOutcome::of`]).
     pub async fn outcomes(&self, record: &ProvisioningRecord) -> Result<Vec<AccountOutcome>, JourneyError> {
-        let receipts: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
+        let receipts = all_receipts(record);
         let events = self.store.latest_token_events(&receipts).await?;
-        Ok(record
-            .accounts
-            .iter()
-            .map(|a| {
-                let event = a.receipt.as_deref().and_then(|r| events.iter().find(|e| e.receipt == r));
-                AccountOutcome::of(a, event)
-            })
-            .collect())
+        let now = now_unix();
+        Ok(record.accounts.iter().map(|a| AccountOutcome::of(a, &events, now)).collect())
     }
 
     /// Stores an authenticated token event. `Ok(true)` when new, `Ok(false)`
@@ -491,7 +516,8 @@ pub enum TokenEventError {
 
 /// The TR's report on `record`, or nothing (logged) when it does not match.
 fn read_report(record: &ProvisioningRecord, report: &ReturnReport) -> (Option<String>, Vec<(String, String)>) {
-    let ours: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
+    // The TR may report on any receipt the record was given, earlier ones too.
+    let ours = all_receipts(record);
     match report.matching(&ours) {
         Some((overall, per_receipt)) => (Some(overall), per_receipt),
         None => {
@@ -501,6 +527,20 @@ fn read_report(record: &ProvisioningRecord, report: &ReturnReport) -> (Option<St
             (None, Vec::new())
         }
     }
+}
+
+/// Every receipt any push of `record` issued.
+fn all_receipts(record: &ProvisioningRecord) -> Vec<&str> {
+    record.accounts.iter().flat_map(|a| a.issued.iter().map(|i| i.receipt.as_str())).collect()
+}
+
+/// Whether a request may push a record again without a new step-up: yes
+/// only in the session that stepped up for it, soon after (the web layer
+/// knows the session; see `TypedSession::repush_granted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MayRepush {
+    Yes,
+    No,
 }
 
 /// The holder fields the TR accepts (SPEC §2: send only those).

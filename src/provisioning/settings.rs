@@ -25,6 +25,11 @@ pub struct ProvisioningSettings {
     pub return_grace_secs: u64,
     /// `completeWebsiteActivation` sent in `signatureData`.
     pub complete_website_activation: bool,
+    /// A record may be pushed again (fresh receipts, a retry) without a new
+    /// step-up only in the session that stepped up, for this long after it.
+    pub repush_window_secs: u64,
+    /// Pushes one record may make in all (the first and re-pushes).
+    pub max_pushes_per_record: u32,
     /// Per-TRID hand-off URL templates, overriding the default (see README).
     pub uri_templates: BTreeMap<String, String>,
 }
@@ -37,6 +42,8 @@ impl Default for ProvisioningSettings {
             refresh_margin_secs: 60,
             return_grace_secs: 900,
             complete_website_activation: true,
+            repush_window_secs: 900,
+            max_pushes_per_record: 4,
             uri_templates: BTreeMap::new(),
         }
     }
@@ -63,6 +70,9 @@ impl ProvisioningSettings {
     pub fn validate(&self) -> Result<(), (String, String)> {
         if !(5..=15).contains(&self.receipts_validity_minutes) {
             return Err(("provisioning.receipts_validity_minutes".into(), "must be between 5 and 15".into()));
+        }
+        if self.max_pushes_per_record == 0 {
+            return Err(("provisioning.max_pushes_per_record".into(), "must be at least 1".into()));
         }
         for (trid, template) in &self.uri_templates {
             let setting = format!("provisioning.uri_templates.{trid}");

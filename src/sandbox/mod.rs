@@ -47,7 +47,7 @@ pub fn run_standalone(
             .add((header::CACHE_CONTROL, "no-store"));
         App::new()
             .wrap(headers)
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RedactedRootSpan>::new())
             .configure(routes(state.clone()))
     })
     .listen(listener)?

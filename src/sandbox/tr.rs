@@ -205,7 +205,7 @@ pub async fn step(state: web::Data<SandboxState>, path: web::Path<String>, form:
                         Refusal::AlreadyUsed => "has already been used",
                         Refusal::Expired => "has expired",
                     };
-                    tracing::info!(%receipt, ?refusal, "sandbox TR refused a receipt");
+                    tracing::info!(receipt = %crate::telemetry::fingerprint(&receipt), ?refusal, "sandbox TR refused a receipt");
                     let ret = journey.callback_url.as_deref().map(|c| callback_with(c, &journey.receipts, &all("ERROR")));
                     message(
                         StatusCode::GONE,
@@ -299,15 +299,15 @@ pub async fn deliver(state: web::Data<SandboxState>, events: Vec<TokenEvent>) {
                 .await;
             match sent {
                 Ok(r) if r.status().is_success() => {
-                    tracing::info!(receipt = %event.push_account_receipt, status = %event.status, "token event delivered");
+                    tracing::info!(receipt = %crate::telemetry::fingerprint(&event.push_account_receipt), status = %event.status, "token event delivered");
                     break;
                 }
                 Ok(r) => tracing::warn!(
-                    receipt = %event.push_account_receipt, http_status = r.status().as_u16(), attempt,
+                    receipt = %crate::telemetry::fingerprint(&event.push_account_receipt), http_status = r.status().as_u16(), attempt,
                     url = %state.token_events_url, "token event refused"
                 ),
                 Err(e) => tracing::warn!(
-                    receipt = %event.push_account_receipt, error = %e, attempt,
+                    receipt = %crate::telemetry::fingerprint(&event.push_account_receipt), error = %e, attempt,
                     url = %state.token_events_url, "token event not delivered"
                 ),
             }

@@ -7,6 +7,7 @@ mod catalog;
 mod cardholders;
 mod provisioning;
 mod sessions;
+mod step_up;
 mod throttle;
 mod vault;
 
@@ -19,9 +20,10 @@ use sqlx::migrate::Migrator;
 pub use accounts::{AccountKind, FundingAccount, NewFundingAccount};
 pub use catalog::{CatalogStatus, Logo};
 pub use cardholders::{AccountHolderData, Cardholder, NewCardholder};
-pub use provisioning::{NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, StoredTokenEvent};
+pub use provisioning::{IssuedReceipt, NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, StoredTokenEvent};
 pub use sessions::{CARDHOLDER_KEY as CARDHOLDER_SESSION_KEY, SqlSessionStore};
-pub use throttle::FailureScope;
+pub use step_up::{CodeIssue, NewCode, TRIES_PER_CODE};
+pub use throttle::{AttemptEnd, FailureScope};
 pub use vault::{Vault, VaultError};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

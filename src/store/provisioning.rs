@@ -12,9 +12,24 @@ use crate::domain::ProvisioningState;
 pub struct ProvisioningAccount {
     pub push_account_id: String,
     pub funding_account_id: String,
+    /// The receipt of the latest push (the one handed off next).
     pub receipt: Option<String>,
     pub error_reason: Option<String>,
     pub error_recoverable: Option<bool>,
+    /// What the TR reported on return for the latest receipt (not proof).
+    pub reported_status: Option<String>,
+    /// Every receipt any push of the record issued for this account, oldest
+    /// first (the latest among them). An earlier one still works at the TR
+    /// until it expires, so outcomes are derived from all of them.
+    pub issued: Vec<IssuedReceipt>,
+}
+
+/// A receipt as issued by one push.
+#[derive(Debug, Clone)]
+pub struct IssuedReceipt {
+    pub receipt: String,
+    pub expires_at: i64,
+    /// What the TR reported on return for it (not proof).
     pub reported_status: Option<String>,
 }
 
@@ -172,43 +187,66 @@ impl Store {
 
     async fn with_accounts(&self, mut record: ProvisioningRecord) -> Result<ProvisioningRecord, StoreError> {
         let rows = sqlx::query(
-            "SELECT push_account_id, funding_account_id, receipt, error_reason, error_recoverable, reported_status \
+            "SELECT push_account_id, funding_account_id, receipt, error_reason, error_recoverable \
              FROM provisioning_accounts WHERE provisioning_id = $1 ORDER BY position",
         )
         .bind(&record.id)
         .fetch_all(&self.pool)
         .await?;
-        record.accounts = rows
-            .iter()
-            .map(|r| {
-                Ok(ProvisioningAccount {
-                    push_account_id: r.try_get("push_account_id")?,
-                    funding_account_id: r.try_get("funding_account_id")?,
-                    receipt: r.try_get("receipt")?,
-                    error_reason: r.try_get("error_reason")?,
-                    error_recoverable: flag(r.try_get("error_recoverable")?),
-                    reported_status: r.try_get("reported_status")?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
+        let issued = sqlx::query(
+            "SELECT push_account_id, receipt, expires_at, reported_status FROM provisioning_receipts \
+             WHERE provisioning_id = $1 ORDER BY issued_at, receipt",
+        )
+        .bind(&record.id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut accounts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let push_account_id: String = r.try_get("push_account_id")?;
+            let receipt: Option<String> = r.try_get("receipt")?;
+            let mut mine = Vec::new();
+            for i in &issued {
+                if i.try_get::<String, _>("push_account_id")? == push_account_id {
+                    mine.push(IssuedReceipt {
+                        receipt: i.try_get("receipt")?,
+                        expires_at: i.try_get("expires_at")?,
+                        reported_status: i.try_get("reported_status")?,
+                    });
+                }
+            }
+            let reported_status =
+                mine.iter().find(|i| Some(&i.receipt) == receipt.as_ref()).and_then(|i| i.reported_status.clone());
+            accounts.push(ProvisioningAccount {
+                push_account_id,
+                funding_account_id: r.try_get("funding_account_id")?,
+                receipt,
+                error_reason: r.try_get("error_reason")?,
+                error_recoverable: flag(r.try_get("error_recoverable")?),
+                reported_status,
+                issued: mine,
+            });
+        }
+        record.accounts = accounts;
         Ok(record)
     }
 
     /// `from` → `Created` with a new request id, before another push (fresh
     /// receipts, or a retry). False when the record was not in `from`.
     /// The callback token changes too: links from the earlier push stop working.
+    /// Refused (false) too once the record made `max_pushes` pushes.
     pub async fn begin_repush(
         &self,
         id: &str,
         from: ProvisioningState,
         request_id: &str,
         callback_token: &str,
+        max_pushes: i64,
     ) -> Result<bool, StoreError> {
         debug_assert!(from.can_become(ProvisioningState::Created));
         let done = sqlx::query(
             "UPDATE provisionings SET state = $1, request_id = $2, callback_token_hash = $6, callback_token_enc = $7, \
              push_count = push_count + 1, error_reason = NULL, error_recoverable = NULL, updated_at = $3 \
-             WHERE id = $4 AND state = $5",
+             WHERE id = $4 AND state = $5 AND push_count < $8",
         )
         .bind(ProvisioningState::Created.as_str())
         .bind(request_id)
@@ -217,6 +255,7 @@ impl Store {
         .bind(from.as_str())
         .bind(callback_token_hash(callback_token))
         .bind(self.vault.seal_text(callback_token, id)?)
+        .bind(max_pushes)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -261,6 +300,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
+        let now = now_unix();
         for (push_account_id, receipt, reason, recoverable) in &result.accounts {
             sqlx::query(
                 "UPDATE provisioning_accounts SET receipt = $1, error_reason = $2, error_recoverable = $3, \
@@ -273,6 +313,21 @@ impl Store {
             .bind(*push_account_id)
             .execute(&mut *tx)
             .await?;
+            if let Some(receipt) = receipt {
+                // A receipt MDES hands out twice (a resend with the same
+                // requestId) is the same receipt: kept once.
+                sqlx::query(
+                    "INSERT INTO provisioning_receipts (receipt, provisioning_id, push_account_id, issued_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (receipt) DO NOTHING",
+                )
+                .bind(*receipt)
+                .bind(id)
+                .bind(*push_account_id)
+                .bind(now)
+                .bind(result.receipts_expire_at)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(true)
@@ -334,7 +389,7 @@ impl Store {
             return Ok(false);
         }
         for (receipt, status) in per_receipt {
-            sqlx::query("UPDATE provisioning_accounts SET reported_status = $1 WHERE provisioning_id = $2 AND receipt = $3")
+            sqlx::query("UPDATE provisioning_receipts SET reported_status = $1 WHERE provisioning_id = $2 AND receipt = $3")
                 .bind(status)
                 .bind(id)
                 .bind(receipt)
@@ -398,9 +453,9 @@ impl Store {
         Ok(latest)
     }
 
-    /// Whether any provisioning account carries this receipt.
+    /// Whether any push issued this receipt.
     pub async fn receipt_known(&self, receipt: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM provisioning_accounts WHERE receipt = $1")
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM provisioning_receipts WHERE receipt = $1")
             .bind(receipt)
             .fetch_one(&self.pool)
             .await?;

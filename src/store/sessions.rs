@@ -140,6 +140,15 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Live session rows of anyone, signed in or not.
+    pub async fn session_rows(&self) -> Result<i64, super::StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE expires_at > $1")
+            .bind(now_unix())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     pub async fn live_sessions_of(&self, cardholder_id: i64) -> Result<i64, super::StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE cardholder_id = $1 AND expires_at > $2")
             .bind(cardholder_id)

@@ -1,11 +1,16 @@
-//! Counting failed sign-ins, per login and per client address, in a fixed
-//! window. Kept in the database so every instance sees the same counts.
-
-use sqlx::Row;
+//! Counting authentication attempts (sign-in, step-up password, one-time
+//! code), per login and per client address, in a fixed window. Kept in the
+//! database so every instance sees the same counts.
+//!
+//! An attempt is *reserved* before the password or code is checked: one
+//! conditional increment of `in_flight`, made only while failures plus
+//! attempts under way are below the limit. Of 50 guesses sent at once, only
+//! `limit` get a reservation; the rest are refused without being checked.
+//! When the check is done the reservation becomes a failure, or is released.
 
 use super::{Store, StoreError};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureScope {
     Login,
     Address,
@@ -20,61 +25,89 @@ impl FailureScope {
     }
 }
 
+/// How a reserved attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptEnd {
+    /// Wrong password or code: the reservation becomes a failure.
+    Failed,
+    /// Right, for this scope's subject: its earlier failures are forgiven.
+    Cleared,
+    /// Not checked after all (another scope refused it, or an error): the
+    /// reservation is given back and nothing else changes.
+    Released,
+}
+
 impl Store {
-    /// Failures recorded for `subject` in the window that started within
-    /// `window_secs` before `now`.
-    pub async fn sign_in_failures(
+    /// Reserves one attempt for `subject` if failures plus attempts under way
+    /// in the window are below `limit`. A window older than `window_secs`
+    /// starts afresh (and forgets what it held).
+    pub async fn reserve_attempt(
+        &self,
+        scope: FailureScope,
+        subject: &str,
+        now: i64,
+        window_secs: i64,
+        limit: i64,
+    ) -> Result<bool, StoreError> {
+        let window_start = now.saturating_sub(window_secs);
+        let done = sqlx::query(
+            "INSERT INTO sign_in_failures (scope, subject, failures, in_flight, window_started_at) VALUES ($1, $2, 0, 1, $3) \
+             ON CONFLICT (scope, subject) DO UPDATE SET \
+               failures = CASE WHEN sign_in_failures.window_started_at <= $4 THEN 0 ELSE sign_in_failures.failures END, \
+               in_flight = CASE WHEN sign_in_failures.window_started_at <= $4 THEN 1 ELSE sign_in_failures.in_flight + 1 END, \
+               window_started_at = CASE WHEN sign_in_failures.window_started_at <= $4 THEN $3 \
+                                        ELSE sign_in_failures.window_started_at END \
+             WHERE sign_in_failures.window_started_at <= $4 \
+                OR sign_in_failures.failures + sign_in_failures.in_flight < $5",
+        )
+        .bind(scope.as_db())
+        .bind(subject)
+        .bind(now)
+        .bind(window_start)
+        .bind(limit)
+        .execute(&self.pool)
+        .await?;
+        // A first attempt with a limit of 0 was inserted: take it back.
+        if done.rows_affected() == 1 && limit <= 0 {
+            self.end_attempt(scope, subject, AttemptEnd::Released).await?;
+            return Ok(false);
+        }
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends an attempt reserved with [`Store::reserve_attempt`].
+    pub async fn end_attempt(&self, scope: FailureScope, subject: &str, end: AttemptEnd) -> Result<(), StoreError> {
+        let set = match end {
+            AttemptEnd::Failed => "failures = failures + 1",
+            AttemptEnd::Cleared => "failures = 0",
+            AttemptEnd::Released => "failures = failures",
+        };
+        let sql = format!(
+            "UPDATE sign_in_failures SET {set}, in_flight = CASE WHEN in_flight > 0 THEN in_flight - 1 ELSE 0 END \
+             WHERE scope = $1 AND subject = $2"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.as_db()).bind(subject).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Seconds until `subject`'s window ends (0 when there is none).
+    pub async fn attempt_window_left(
         &self,
         scope: FailureScope,
         subject: &str,
         now: i64,
         window_secs: i64,
     ) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "SELECT failures FROM sign_in_failures WHERE scope = $1 AND subject = $2 AND window_started_at > $3",
-        )
-        .bind(scope.as_db())
-        .bind(subject)
-        .bind(now - window_secs)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => r.try_get("failures")?,
-            None => 0,
-        })
-    }
-
-    /// Adds one failure; a window older than `window_secs` starts afresh.
-    pub async fn record_sign_in_failure(
-        &self,
-        scope: FailureScope,
-        subject: &str,
-        now: i64,
-        window_secs: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sign_in_failures (scope, subject, failures, window_started_at) VALUES ($1, $2, 1, $3) \
-             ON CONFLICT (scope, subject) DO UPDATE SET \
-               failures = CASE WHEN sign_in_failures.window_started_at <= $4 THEN 1 \
-                               ELSE sign_in_failures.failures + 1 END, \
-               window_started_at = CASE WHEN sign_in_failures.window_started_at <= $4 THEN $3 \
-                                        ELSE sign_in_failures.window_started_at END",
-        )
-        .bind(scope.as_db())
-        .bind(subject)
-        .bind(now)
-        .bind(now - window_secs)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn clear_sign_in_failures(&self, scope: FailureScope, subject: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE scope = $1 AND subject = $2")
+        use sqlx::Row;
+        let row = sqlx::query("SELECT window_started_at FROM sign_in_failures WHERE scope = $1 AND subject = $2")
             .bind(scope.as_db())
             .bind(subject)
-            .execute(&self.pool)
+            .fetch_optional(&self.pool)
             .await?;
-        Ok(())
+        let started: i64 = match row {
+            Some(r) => r.try_get("window_started_at")?,
+            None => return Ok(0),
+        };
+        Ok(started.saturating_add(window_secs).saturating_sub(now).max(0))
     }
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub mdes: Arc<MdesClient>,
     /// Authenticates `POST /token-events`.
     pub token_event_key: [u8; 32],
+    /// Signs the sign-in form's CSRF token (`csrf::sign_in`).
+    pub sign_in_form_key: [u8; 32],
 }
 
 /// Routes that need no session: health checks, static files, logos, token
@@ -64,6 +66,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/provisioning/{id}").get(pages::provisioning::show))
         .service(web::resource("/provisioning/{id}/continue").get(pages::provisioning::continue_to_tr))
         .service(web::resource("/provisioning/{id}/retry").post(pages::provisioning::retry));
+}
+
+/// The client's address, for every throttle and the logs: the TCP peer, or —
+/// with `server.trust_forwarded_for`, behind the bank's own proxy — the
+/// *last* `X-Forwarded-For` entry, the one that proxy added for the peer it
+/// saw. Earlier entries come from the client and can say anything (a proxy
+/// that appends keeps them), so they never count.
+pub fn client_address(req: &actix_web::HttpRequest, settings: &Settings) -> String {
+    if settings.server.trust_forwarded_for {
+        let last = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .last();
+        if let Some(last) = last.and_then(|v| v.parse::<std::net::IpAddr>().ok()) {
+            return last.to_string();
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 /// Turns every 4xx/5xx into the HTML error page.

@@ -16,14 +16,8 @@ const CARDHOLDER_ID: &str = crate::store::CARDHOLDER_SESSION_KEY;
 const SIGNED_IN_AT: &str = "signed_in_at";
 const LAST_SEEN_AT: &str = "last_seen_at";
 const CSRF_TOKEN: &str = "csrf_token";
-const STEP_UP_CODE: &str = "step_up_code";
-const STEP_UP_EXPIRES: &str = "step_up_expires_at";
-const STEP_UP_TRIES: &str = "step_up_tries";
-
-fn code_hash(code: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(code.as_bytes()))
-}
+/// `(record id, when)`: the record this session stepped up for last.
+const REPUSH_GRANT: &str = "repush_grant";
 
 /// Typed access to the session state; no other code names session keys.
 pub struct TypedSession(Session);
@@ -63,32 +57,18 @@ impl TypedSession {
         Ok(token)
     }
 
-    /// A new one-time code for step-up, valid five minutes, three tries.
-    /// Only its hash is kept in the session.
-    pub fn issue_step_up_code(&self) -> Result<String, AppError> {
-        let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
-        self.insert(STEP_UP_CODE, code_hash(&code))?;
-        self.insert(STEP_UP_EXPIRES, now_unix() + 300)?;
-        self.insert(STEP_UP_TRIES, 0u32)?;
-        Ok(code)
+    /// After a step-up and push: this session may push `record_id` again
+    /// for fresh receipts (see [`TypedSession::repush_granted`]).
+    pub fn grant_repushes(&self, record_id: &str) -> Result<(), AppError> {
+        self.insert(REPUSH_GRANT, (record_id, now_unix()))
     }
 
-    /// Checks a step-up code; a used, expired or thrice-missed code is gone.
-    pub fn check_step_up_code(&self, code: &str) -> Result<bool, AppError> {
-        let Some(expected) = self.get::<String>(STEP_UP_CODE) else { return Ok(false) };
-        let expires = self.get::<i64>(STEP_UP_EXPIRES).unwrap_or(0);
-        let tries = self.get::<u32>(STEP_UP_TRIES).unwrap_or(0) + 1;
-        let matches = bool::from(subtle::ConstantTimeEq::ct_eq(code_hash(code.trim()).as_bytes(), expected.as_bytes()));
-        if matches && now_unix() <= expires && tries <= 3 {
-            self.0.remove(STEP_UP_CODE);
-            return Ok(true);
-        }
-        if tries >= 3 || now_unix() > expires {
-            self.0.remove(STEP_UP_CODE);
-        } else {
-            self.insert(STEP_UP_TRIES, tries)?;
-        }
-        Ok(false)
+    /// Whether this session stepped up for `record_id` within `window_secs`:
+    /// only then may the record be pushed again without a new step-up.
+    pub fn repush_granted(&self, record_id: &str, window_secs: u64) -> bool {
+        let window = i64::try_from(window_secs).unwrap_or(i64::MAX);
+        self.get::<(String, i64)>(REPUSH_GRANT)
+            .is_some_and(|(id, at)| id == record_id && now_unix().saturating_sub(at) <= window)
     }
 
     /// The token stored in the session, if any (never creates one).
@@ -158,8 +138,8 @@ fn signed_in(req: &HttpRequest) -> Result<SignedIn, AppError> {
     let signed_in_at = session.get::<i64>(SIGNED_IN_AT).unwrap_or(0);
     let last_seen_at = session.get::<i64>(LAST_SEEN_AT).unwrap_or(0);
     let limits = &state.settings.session;
-    let idle = now - last_seen_at > i64::try_from(limits.idle_timeout_secs).unwrap_or(i64::MAX);
-    let too_old = now - signed_in_at > i64::try_from(limits.absolute_timeout_secs).unwrap_or(i64::MAX);
+    let idle = now.saturating_sub(last_seen_at) > i64::try_from(limits.idle_timeout_secs).unwrap_or(i64::MAX);
+    let too_old = now.saturating_sub(signed_in_at) > i64::try_from(limits.absolute_timeout_secs).unwrap_or(i64::MAX);
     if idle || too_old {
         tracing::info!(cardholder_id, idle, too_old, "session timed out");
         session.end();
@@ -171,13 +151,13 @@ fn signed_in(req: &HttpRequest) -> Result<SignedIn, AppError> {
     // session then ends up to that much early, never late, and the page
     // tells the timeout warning the time really left.
     let idle_secs = i64::try_from(limits.idle_timeout_secs).unwrap_or(i64::MAX);
-    let last_seen_at = if now - last_seen_at >= idle_secs / 20 {
+    let last_seen_at = if now.saturating_sub(last_seen_at) >= idle_secs / 20 {
         session.insert(LAST_SEEN_AT, now)?;
         now
     } else {
         last_seen_at
     };
-    let idle_secs_left = u64::try_from(idle_secs - (now - last_seen_at)).unwrap_or(0);
+    let idle_secs_left = u64::try_from(idle_secs.saturating_sub(now.saturating_sub(last_seen_at))).unwrap_or(0);
     let nonce = req.extensions().get::<super::csp::CspNonce>().map(|n| n.0.clone()).unwrap_or_default();
     Ok(SignedIn { cardholder_id, session, nonce, idle_secs_left })
 }

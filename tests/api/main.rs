@@ -12,6 +12,8 @@ mod journey;
 mod recovery;
 mod mdes_client;
 mod security;
+mod races;
+mod hardening;
 mod sessions;
 mod sign_in;
 mod storage;

@@ -75,8 +75,13 @@ async fn a_lock_ends_when_the_window_passes() {
 
 async fn sign_in_renews_the_session_key(engine: Engine) {
     let app = spawn_app(engine).await;
-    app.get("/login").await;
-    let before = app.session_cookie().expect("an anonymous session carries the CSRF token");
+    // A session key planted in the browser before sign-in (fixation): an
+    // attacker's own signed-in session, so the key exists on the server.
+    let attacker_session = crate::helpers::start_second_client(&app);
+    attacker_session.sign_in("bruno", "bruno-demo-2026").await;
+    let before = attacker_session.session_cookie().expect("bruno's session");
+    let url: reqwest::Url = app.address.parse().unwrap();
+    app.cookies.add_cookie_str(&format!("{}={before}; Path=/", app.settings.session.cookie_name), &url);
     app.sign_in_as_alice().await;
     let after = app.session_cookie().expect("signed-in session");
     assert_ne!(before, after, "session key must change at sign-in (no fixation)");
@@ -84,7 +89,9 @@ async fn sign_in_renews_the_session_key(engine: Engine) {
     let attacker = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let cookie = format!("{}={before}", app.settings.session.cookie_name);
     let response = attacker.get(app.url("/cards")).header("cookie", cookie).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 303);
+    let status = response.status().as_u16();
+    let html = response.text().await.unwrap();
+    assert!(status == 303 || !html.contains("Alice"), "the planted key must not open Alice's session: {status}");
 }
 
 async fn sign_out_ends_the_session_on_the_server(engine: Engine) {
@@ -160,17 +167,37 @@ async fn odd_input_never_breaks_sign_in() {
     assert_eq!(app.store.count_cardholders().await.unwrap(), pushprov::demo::CARDHOLDERS.len() as i64);
 }
 
+/// The session cookie (set at sign-in) and the sign-in form's cookie (set
+/// by the sign-in page, which stores no session).
 #[tokio::test]
 async fn cookie_flags() {
+    async fn cookies_of(app: &crate::helpers::TestApp) -> (String, String) {
+        let form_cookie = app.get("/login").await.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+        let signed_in = app.sign_in("alice", "alice-demo-2026").await;
+        assert_eq!(signed_in.status().as_u16(), 303);
+        let session = signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| {
+            c.starts_with(&format!("{}=", app.settings.session.cookie_name))
+        });
+        (form_cookie, session.expect("the session cookie is set at sign-in"))
+    }
     let app = spawn_app(Engine::Sqlite).await;
-    let response = app.get("/login").await;
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly"), "{cookie}");
-    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain-http loopback demo: {cookie}");
+    let (form, session) = cookies_of(&app).await;
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    assert!(!session.contains("Secure"), "plain-http loopback demo: {session}");
+    assert!(form.starts_with(&format!("{}_signin=", app.settings.session.cookie_name)), "{form}");
+    assert!(form.contains("HttpOnly") && form.contains("SameSite=Strict") && form.contains("Path=/login"), "{form}");
 
+    // Secure cookies: the test client (plain http) would not send them back,
+    // so the form's cookie goes back by hand.
     let secure = spawn_app_with(Engine::Sqlite, |s| s.server.secure_cookies = Some(true)).await;
-    let response = secure.get("/login").await;
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie.contains("Secure"), "{cookie}");
+    let page = secure.get("/login").await;
+    let form = page.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(form.contains("Secure"), "{form}");
+    let token = crate::helpers::csrf_in(&page.text().await.unwrap()).unwrap();
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let fields = [("csrf_token", token.as_str()), ("login", "alice"), ("password", "alice-demo-2026"), ("next", "/cards")];
+    let signed_in = plain.post(secure.url("/login")).header("cookie", form.split(';').next().unwrap()).form(&fields).send().await.unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303);
+    let session = signed_in.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(session.contains("Secure"), "{session}");
 }

@@ -82,6 +82,9 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
         let app = journey_app(engine, |_| {}).await;
         let mut seen = Seen::default();
         let mut request_ids = Vec::new();
+        // One-time secrets of the journey: return-link tokens, receipts,
+        // MDES signatures. None may reach a log line (issue 14 item 10).
+        let mut secrets: Vec<String> = Vec::new();
         // Alice: cards and her current account; Quinn: each scenario that
         // reaches MDES.
         for (login, cards, trid) in [
@@ -117,6 +120,13 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
             seen.record(&tr_url, page).await;
             let callback = at_tr(&client, &tr_url, "accept").await;
             seen.0.push(callback.clone());
+            let pushed = record_of(&client, &record).await;
+            secrets.extend(pushed.accounts.iter().flat_map(|a| a.issued.iter().map(|i| i.receipt.clone())));
+            secrets.extend(pushed.signature.clone());
+            let token = callback.trim_start_matches(&format!("{}/provisioning/return/", client.address));
+            secrets.push(token.split('?').next().unwrap().to_string());
+            // The token of the hand-off link before this one, from the TR URL.
+            secrets.push(callback_of(&tr_url).rsplit('/').next().unwrap().to_string());
             let back = come_back(&client, &callback).await;
             let (_, html) = outcomes_until(&client, &back, |codes| !codes.contains(&"pending".to_string())).await;
             seen.0.push(html);
@@ -131,6 +141,12 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
         // Every push is traced with its request id (MDES support asks for it)…
         for request_id in &request_ids {
             assert!(log_text.contains(request_id.as_str()), "request id {request_id} not in the logs");
+        }
+        assert!(secrets.len() >= 8, "secrets collected: {}", secrets.len());
+        for secret in &secrets {
+            assert!(secret.len() >= 16, "{secret}");
+            let line = log_text.lines().find(|l| l.contains(secret.as_str()));
+            assert!(line.is_none(), "a one-time secret in the logs: {}", line.unwrap_or_default().chars().take(400).collect::<String>());
         }
         // …and no key material or Authorization header is.
         assert!(!log_text.contains("PRIVATE KEY") && !log_text.contains("oauth_signature="), "no keys or signatures in logs");

@@ -11,7 +11,7 @@ use crate::catalog::{Device, Ineligible, why_ineligible};
 use crate::catalog::MAX_CARDS_PER_PUSH;
 use crate::mdes::model::{TokenRequestor, TokenRequestorType};
 use crate::provisioning::{Journey, JourneyError, StepUp, shared_fields};
-use crate::store::{Cardholder, FundingAccount};
+use crate::store::{Cardholder, CodeIssue, FundingAccount};
 use crate::web::AppState;
 use crate::web::csrf::{CsrfField, CsrfForm};
 use crate::web::error::AppError;
@@ -104,11 +104,21 @@ impl Selection {
                 _ => {}
             }
         }
-        if selection.card_ids.len() > 20 {
+        selection.check_cards()?;
+        Ok(selection)
+    }
+
+    /// Refuses a list no form of ours makes: more than 20 ids, or one card
+    /// twice (it would go to MDES twice in one push).
+    fn check_cards(&self) -> Result<(), AppError> {
+        if self.card_ids.len() > 20 {
             return Err(AppError::BadRequest("Too many cards were chosen. You can add up to 5 at a time."));
         }
-        selection.card_ids.dedup();
-        Ok(selection)
+        let mut seen = std::collections::HashSet::new();
+        if !self.card_ids.iter().all(|id| seen.insert(id.as_str())) {
+            return Err(AppError::BadRequest("The same card was chosen more than once. Please choose again from your cards."));
+        }
+        Ok(())
     }
 
     fn query(&self) -> String {
@@ -288,6 +298,8 @@ struct ReviewPage {
     step_up_password: bool,
     /// Demo only: the one-time code, shown as an SMS would deliver it.
     demo_code: Option<String>,
+    /// Too many codes were sent: none can be entered for now.
+    codes_paused: bool,
     error: Option<&'static str>,
 }
 
@@ -316,7 +328,28 @@ async fn review_page(
         return Err(AppError::BadRequest(ineligible_message(&why)));
     }
     let step_up_password = state.settings.provisioning.step_up == StepUp::Password;
-    let code = if step_up_password { None } else { Some(who.session.issue_step_up_code()?) };
+    let mut demo_code = None;
+    let mut codes_paused = false;
+    if !step_up_password {
+        // One live code per cardholder: showing the page again sends no new
+        // code while the last one can still be used (each is an SMS).
+        let purpose = crate::auth::code_purpose(trid, &selection.card_ids);
+        let demo = state.settings.demo.enabled;
+        let (issued, _to_send) =
+            crate::auth::issue_code(&state.store, &state.settings.security, ctx.cardholder.id, &purpose, demo).await?;
+        // Outside the demo `_to_send` goes out by SMS (not built here).
+        match issued {
+            CodeIssue::Issued => {
+                tracing::info!(cardholder_id = ctx.cardholder.id, "step-up code issued");
+                demo_code = _to_send.filter(|_| demo);
+            }
+            CodeIssue::StillLive { demo_code: live } => demo_code = live.filter(|_| demo),
+            CodeIssue::Throttled => {
+                tracing::warn!(cardholder_id = ctx.cardholder.id, "step-up codes paused: too many issued");
+                codes_paused = true;
+            }
+        }
+    }
     let mut submission = [0u8; 16];
     rand::fill(&mut submission);
     Ok(ReviewPage {
@@ -328,18 +361,22 @@ async fn review_page(
         card_ids: selection.card_ids.join(","),
         submission_id: hex::encode(submission),
         step_up_password,
-        // Outside the demo the code goes out by SMS (not built here).
-        demo_code: code.filter(|_| state.settings.demo.enabled),
-        error,
+        demo_code,
+        codes_paused,
+        error: error.or(codes_paused.then_some(CODES_PAUSED)),
     })
 }
+
+const CODES_PAUSED: &str =
+    "We have sent you several codes in a short time. For your security, please wait a while before you ask for another.";
+const TOO_MANY_TRIES: &str = "Too many wrong attempts. For your security, please wait a while before you try again.";
 
 /// Review: what will be shared, and step-up before the push.
 pub async fn review(state: web::Data<AppState>, who: SignedIn, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let selection = Selection::from_query(req.query_string())?;
     let ctx = Context::load(&state, &who).await?;
     let page = review_page(&state, &who, &ctx, &selection, device_of(&req), None).await?;
-    html(StatusCode::OK, &page)
+    html(if page.codes_paused { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK }, &page)
 }
 
 #[derive(Deserialize)]
@@ -376,6 +413,7 @@ pub async fn push(
         trid: Some(form.tr.clone()),
         card_ids: form.cards.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
     };
+    selection.check_cards()?;
     if selection.card_ids.len() > MAX_CARDS_PER_PUSH {
         return Err(AppError::BadRequest("You can add up to 5 cards at a time. Please choose fewer."));
     }
@@ -395,33 +433,50 @@ pub async fn push(
     if let Some(id) = state.store.provisioning_by_submission(ctx.cardholder.id, &form.submission_id).await? {
         return Ok(see_other(&format!("/provisioning/{id}")));
     }
-    let confirmed = match state.settings.provisioning.step_up {
+    let address = crate::web::client_address(&req, &state.settings);
+    let limits = &state.settings.security;
+    let checked = match state.settings.provisioning.step_up {
         StepUp::Password => {
             let login = crate::domain::Login::parse(&ctx.cardholder.login).map_err(|e| AppError::Internal(e.into()))?;
-            let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
-            match crate::auth::sign_in(&state.store, &state.settings.security, &login, &form.password, &address).await {
-                Ok(_) => true,
-                Err(crate::auth::SignInError::WrongCredentials) => false,
-                Err(crate::auth::SignInError::Throttled { .. }) => {
-                    return Err(AppError::BadRequest(
-                        "Too many wrong attempts. For your security, please wait a while before you try again.",
-                    ));
-                }
-                Err(e) => return Err(AppError::Internal(e.into())),
+            match crate::auth::sign_in(&state.store, limits, &login, &form.password, &address).await {
+                Ok(_) => Ok(true),
+                Err(crate::auth::SignInError::WrongCredentials) => Ok(false),
+                Err(e) => Err(e),
             }
         }
-        StepUp::Otp => who.session.check_step_up_code(&form.code)?,
+        StepUp::Otp => {
+            let who_tries = crate::auth::Attempter { login: &ctx.cardholder.login, address: &address };
+            let purpose = crate::auth::code_purpose(&form.tr, &selection.card_ids);
+            crate::auth::check_code(&state.store, limits, &who_tries, ctx.cardholder.id, &purpose, &form.code).await
+        }
+    };
+    let confirmed = match checked {
+        Ok(confirmed) => confirmed,
+        Err(crate::auth::SignInError::Throttled { retry_after_secs }) => {
+            tracing::warn!(cardholder_id = ctx.cardholder.id, retry_after_secs, "step-up throttled");
+            let page = review_page(&state, &who, &ctx, &selection, device, Some(TOO_MANY_TRIES)).await?;
+            let mut response = html(StatusCode::TOO_MANY_REQUESTS, &page)?;
+            if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
+        }
+        Err(e) => return Err(AppError::Internal(e.into())),
     };
     if !confirmed {
+        tracing::info!(cardholder_id = ctx.cardholder.id, "step-up refused");
         let message = match state.settings.provisioning.step_up {
             StepUp::Password => "That password is not right. Please try again.",
-            StepUp::Otp => "That code is not right or has expired. We have sent you a new one.",
+            StepUp::Otp => "That code is not right or has expired. Please check it and try again.",
         };
         let page = review_page(&state, &who, &ctx, &selection, device, Some(message)).await?;
         return html(StatusCode::UNAUTHORIZED, &page);
     }
     let journey = Journey { store: &state.store, mdes: &state.mdes, settings: &state.settings };
     let id = journey.start(&ctx.cardholder, tr, &cards, device, &form.submission_id).await.map_err(journey_error)?;
+    // This session may push this record again for fresh receipts, for a
+    // while and a few times (see `Journey::continue_to_tr`).
+    who.session.grant_repushes(&id)?;
     Ok(see_other(&format!("/provisioning/{id}")))
 }
 
@@ -441,6 +496,9 @@ pub fn journey_error(e: JourneyError) -> AppError {
         JourneyError::AlreadyUsed => AppError::Gone("This link was already used. Your cards' status is on the Where my cards are page."),
         JourneyError::Expired => AppError::Gone("This link has expired. If your card was not added, please start again from your cards."),
         JourneyError::InProgress => AppError::Conflict("We are still sending your cards. Refresh this page in a few seconds."),
+        JourneyError::StepUpRequired => {
+            AppError::BadRequest("For your security, please confirm it is you again. Start again from your cards.")
+        }
         JourneyError::PushFailed | JourneyError::NotRetryable => {
             AppError::BadRequest("Your cards could not be sent. Please start again from your cards.")
         }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::add::{device_of, journey_error, logo_url, see_other};
 use super::{Chrome, html, signed_in_cardholder, signed_in_cardholder_with_accounts};
 use crate::domain::ProvisioningState;
-use crate::provisioning::{AccountOutcome, Journey, ReturnReport, reason_message};
+use crate::provisioning::{AccountOutcome, Journey, JourneyError, MayRepush, ReturnReport, reason_message};
 use crate::store::{FundingAccount, ProvisioningRecord};
 use crate::web::AppState;
 use crate::web::csrf::{CsrfField, CsrfForm};
@@ -95,7 +95,6 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
         }
         ProvisioningState::Returned => View::Confirmation,
     };
-    let card_ids: Vec<&str> = record.accounts.iter().map(|a| a.funding_account_id.as_str()).collect();
     Ok(RecordPage {
         chrome: Chrome::signed_in(&state.settings, &holder.display_name, who)?,
         id: record.id.clone(),
@@ -107,11 +106,7 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
         some_not_sent,
         retry_offered: record.state == ProvisioningState::PushFailed && record.error_recoverable == Some(true),
         failure_message: reason_message(record.error_reason.as_deref(), record.error_recoverable == Some(true)),
-        start_again_url: format!(
-            "/add/review?tr={}&cards={}",
-            crate::web::error::percent_encode(&record.trid),
-            crate::web::error::percent_encode(&card_ids.join(","))
-        ),
+        start_again_url: review_url(record),
     })
 }
 
@@ -145,14 +140,39 @@ pub async fn continue_to_tr(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let holder = signed_in_cardholder(&state, &who).await?;
-    match journey(&state).continue_to_tr(&id, &holder, device_of(&req)).await {
+    let may_repush = may_repush(&state, &who, &id);
+    match journey(&state).continue_to_tr(&id, &holder, device_of(&req), may_repush).await {
         Ok(url) => Ok(see_other(&url)),
         // The record page explains the failure and offers what is possible.
-        Err(crate::provisioning::JourneyError::PushFailed | crate::provisioning::JourneyError::AlreadyUsed) => {
-            Ok(see_other(&format!("/provisioning/{id}")))
-        }
+        Err(JourneyError::PushFailed | JourneyError::AlreadyUsed) => Ok(see_other(&format!("/provisioning/{id}"))),
+        Err(JourneyError::StepUpRequired) => step_up_again(&state, &who, &id).await,
         Err(e) => Err(journey_error(e)),
     }
+}
+
+/// Whether this session stepped up for record `id` recently enough to push
+/// it again (fresh receipts, a retry) without confirming again.
+fn may_repush(state: &AppState, who: &SignedIn, id: &str) -> MayRepush {
+    match who.session.repush_granted(id, state.settings.provisioning.repush_window_secs) {
+        true => MayRepush::Yes,
+        false => MayRepush::No,
+    }
+}
+
+/// Another push needs the cardholder to confirm it is them: back to the
+/// review page for the same token requestor and cards.
+async fn step_up_again(state: &AppState, who: &SignedIn, id: &str) -> Result<HttpResponse, AppError> {
+    let record = journey(state).record(id, who.cardholder_id).await.map_err(journey_error)?;
+    Ok(see_other(&review_url(&record)))
+}
+
+fn review_url(record: &ProvisioningRecord) -> String {
+    let card_ids: Vec<&str> = record.accounts.iter().map(|a| a.funding_account_id.as_str()).collect();
+    format!(
+        "/add/review?tr={}&cards={}",
+        crate::web::error::percent_encode(&record.trid),
+        crate::web::error::percent_encode(&card_ids.join(","))
+    )
 }
 
 #[derive(Deserialize)]
@@ -177,8 +197,12 @@ pub async fn retry(
 ) -> Result<HttpResponse, AppError> {
     let _ = form;
     let holder = signed_in_cardholder(&state, &who).await?;
-    journey(&state).retry(&id, &holder, device_of(&req)).await.map_err(journey_error)?;
-    Ok(see_other(&format!("/provisioning/{id}")))
+    let may_repush = may_repush(&state, &who, &id);
+    match journey(&state).retry(&id, &holder, device_of(&req), may_repush).await {
+        Ok(_) => Ok(see_other(&format!("/provisioning/{id}"))),
+        Err(JourneyError::StepUpRequired) => step_up_again(&state, &who, &id).await,
+        Err(e) => Err(journey_error(e)),
+    }
 }
 
 /// The token requestor sends the browser back here. The id in the path is

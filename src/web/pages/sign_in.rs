@@ -7,7 +7,7 @@ use super::{Chrome, html};
 use crate::auth::{self, SignInError};
 use crate::domain::Login;
 use crate::web::AppState;
-use crate::web::csrf::{CsrfField, CsrfForm};
+use crate::web::csrf::{self, CsrfField, CsrfForm, SignInCsrfForm};
 use crate::web::error::AppError;
 use crate::web::session::{SignedIn, TypedSession};
 
@@ -61,54 +61,57 @@ impl CsrfField for SignOutForm {
 const WRONG_CREDENTIALS: &str = "Wrong login or password.";
 
 /// Where to go after signing in: only a path on this site, never elsewhere.
+/// No backslash and no control character of any kind: browsers drop tabs
+/// and newlines from a `Location`, so `/\t/evil.example` would become
+/// `//evil.example` (another site), and a control byte cannot go in a header.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains(['\\', '\r', '\n']) && n.len() <= 2048 => {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control) && n.len() <= 2048 => {
             n.to_string()
         }
         _ => "/cards".to_string(),
     }
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    query: web::Query<SignInQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(state: web::Data<AppState>, req: HttpRequest, query: web::Query<SignInQuery>) -> Result<HttpResponse, AppError> {
     let notice = match query.reason.as_deref() {
         Some("expired") => Some("For your security you were signed out after a period of inactivity. Please sign in again."),
         Some("signed-out") => Some("You have signed out."),
         _ => None,
     };
-    let page = SignInPage {
-        chrome: Chrome::anonymous(&state.settings),
-        csrf_token: session.csrf_token()?,
-        next: safe_next(query.next.as_deref()),
-        login: String::new(),
-        notice,
-        error: None,
-    };
-    html(StatusCode::OK, &page)
+    sign_in_page(&state, &req, StatusCode::OK, safe_next(query.next.as_deref()), String::new(), notice, None)
+}
+
+/// The sign-in page; its form token needs no server-side session (see
+/// `csrf::sign_in`), so showing it writes nothing.
+fn sign_in_page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    next: String,
+    login: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
+    let (csrf_token, cookie) = csrf::sign_in::token(req);
+    let page = SignInPage { chrome: Chrome::anonymous(&state.settings), csrf_token, next, login, notice, error };
+    let mut response = html(status, &page)?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(|e| AppError::Internal(e.into()))?;
+    }
+    Ok(response)
 }
 
 pub async fn submit(
     state: web::Data<AppState>,
     session: TypedSession,
     req: HttpRequest,
-    form: CsrfForm<SignInForm>,
+    form: SignInCsrfForm<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(form) = form;
+    let SignInCsrfForm(form) = form;
     let next = safe_next(Some(&form.next));
     let retry = |status: StatusCode, error: &'static str| -> Result<HttpResponse, AppError> {
-        let page = SignInPage {
-            chrome: Chrome::anonymous(&state.settings),
-            csrf_token: session.csrf_token()?,
-            next: next.clone(),
-            login: form.login.chars().take(64).collect(),
-            notice: None,
-            error: Some(error),
-        };
-        html(status, &page)
+        sign_in_page(&state, &req, status, next.clone(), form.login.chars().take(64).collect(), None, Some(error))
     };
     let Ok(login) = Login::parse(&form.login) else {
         return retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS);
@@ -116,7 +119,7 @@ pub async fn submit(
     if form.password.is_empty() || form.password.len() > 1024 {
         return retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS);
     }
-    let address = client_address(&req, state.settings.server.trust_forwarded_for);
+    let address = crate::web::client_address(&req, &state.settings);
     match auth::sign_in(&state.store, &state.settings.security, &login, &form.password, &address).await {
         Ok(cardholder_id) => {
             session.begin(cardholder_id)?;
@@ -129,12 +132,11 @@ pub async fn submit(
         }
         Err(SignInError::Throttled { retry_after_secs }) => {
             tracing::warn!(retry_after_secs, "sign-in throttled");
-            let minutes = (retry_after_secs + 59) / 60;
             let mut response = retry(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many failed attempts. For your security, sign-in is paused for a while. Please try again later.",
             )?;
-            if let Ok(value) = header::HeaderValue::from_str(&(minutes * 60).to_string()) {
+            if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             Ok(response)
@@ -175,22 +177,6 @@ pub async fn keepalive(mut who: SignedIn, req: HttpRequest) -> Result<HttpRespon
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The client's address for throttling: the TCP peer, or the first
-/// `X-Forwarded-For` entry when the portal is told it sits behind a proxy.
-fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for {
-        if let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return first.trim().to_string();
-        }
-    }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::safe_next;
@@ -198,7 +184,19 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/cards?x=1")), "/cards?x=1");
-        for hostile in ["//evil.example", "https://evil.example", "/\\evil.example", "evil", "/a\r\nSet-Cookie: x"] {
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\r\nSet-Cookie: x",
+            "/\t/evil.example",
+            "/\u{b}",
+            "/\u{0}x",
+            "/\u{7f}",
+            "/\u{85}/evil.example",
+            "/cards\\..\\x",
+        ] {
             assert_eq!(safe_next(Some(hostile)), "/cards", "{hostile:?}");
         }
         assert_eq!(safe_next(None), "/cards");

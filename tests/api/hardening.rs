@@ -1,0 +1,267 @@
+//! Issue 14, items 2–10: each test reproduces what an attacker did and
+//! fails without its fix. (Item 1 and the parallel halves of 3 and 4 are in
+//! `races.rs`.)
+
+use crate::helpers::{Engine, TestApp, location, spawn_app, start_second_client, texts_by_testid};
+use crate::on_both_engines;
+use crate::steps::*;
+
+/// The review form for `card` at `WALLET` with `secret` in `field`, sent
+/// with an `X-Forwarded-For` header.
+async fn push_from(app: &TestApp, card: &str, field: &str, secret: &str, forwarded_for: &str) -> reqwest::Response {
+    let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
+    let form = [
+        ("csrf_token", input(&html, "csrf_token").unwrap()),
+        ("submission_id", input(&html, "submission_id").unwrap()),
+        ("tr", WALLET.to_string()),
+        ("cards", card.to_string()),
+        (field, secret.to_string()),
+    ];
+    app.client.post(app.url("/add/push")).header("x-forwarded-for", forwarded_for).form(&form).send().await.unwrap()
+}
+
+/// Item 2: behind a proxy, step-up failures count for the client's
+/// address, not the proxy's (which every cardholder shares), and a
+/// client-written first `X-Forwarded-For` entry does not move them.
+#[tokio::test]
+async fn step_up_throttles_the_client_behind_the_proxy_not_the_proxy() {
+    let app = journey_app(Engine::Sqlite, |s| {
+        s.server.trust_forwarded_for = true;
+        s.security.max_failures_per_address = 3;
+        s.security.max_failures_per_login = 100;
+    })
+    .await;
+    sign_in(&app, "alice").await;
+    let alice_card = card(&app, "alice", "4792").await;
+    for _ in 0..3 {
+        let response = push_from(&app, &alice_card, "password", "wrong", "203.0.113.7").await;
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    // Alice's address is paused, whatever she writes first in the header.
+    let again = push_from(&app, &alice_card, "password", "alice-demo-2026", "198.51.100.1, 203.0.113.7").await;
+    assert_eq!(again.status().as_u16(), 429);
+    assert!(again.headers().get("retry-after").is_some());
+    // Quinn, another client behind the same proxy, is not.
+    let quinn = start_second_client(&app);
+    sign_in(&quinn, "quinn").await;
+    let quinn_card = card(&quinn, "quinn", "0105").await;
+    let response = push_from(&quinn, &quinn_card, "password", "quinn-demo-2026", "203.0.113.99").await;
+    assert_eq!(response.status().as_u16(), 303, "one cardholder's failures must not block every push");
+}
+
+/// Item 3: wrong codes one after another. Showing the review again does
+/// not reset the tries; the login is paused after 5; the code on the page
+/// is then refused too, and no push happens.
+#[tokio::test]
+async fn thirty_wrong_codes_in_a_row_are_not_all_checked() {
+    let app = journey_app(Engine::Sqlite, |s| s.provisioning.step_up = pushprov::provisioning::StepUp::Otp).await;
+    sign_in(&app, "quinn").await;
+    let card = card(&app, "quinn", "0105").await;
+    let mut statuses = Vec::new();
+    let mut last_code = String::new();
+    for _ in 0..30 {
+        let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
+        if let Some(shown) = texts_by_testid(&html, "demo-code").first() {
+            last_code = shown.chars().filter(char::is_ascii_digit).collect();
+        }
+        let wrong = format!("{:06}", (last_code.parse::<u32>().unwrap_or(0) + 1) % 1_000_000);
+        statuses.push(push_from(&app, &card, "code", &wrong, "").await.status().as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 25, "{statuses:?}");
+    let shown = push_from(&app, &card, "code", &last_code, "").await;
+    assert_eq!(shown.status().as_u16(), 429, "the code on the page does not get through either");
+    let quinn = app.store.credentials(&pushprov::domain::Login::parse("quinn").unwrap()).await.unwrap().unwrap().0;
+    assert!(app.store.provisionings_of(quinn).await.unwrap().is_empty());
+}
+
+/// Item 3: issuing codes is rate-limited (each is an SMS): showing the
+/// page again keeps the live code; a new code per review of other cards
+/// stops after `security.max_codes_per_window`.
+#[tokio::test]
+async fn issuing_codes_is_rate_limited() {
+    let app = journey_app(Engine::Sqlite, |s| {
+        s.provisioning.step_up = pushprov::provisioning::StepUp::Otp;
+        s.security.max_codes_per_window = 3;
+    })
+    .await;
+    sign_in(&app, "alice").await;
+    let cards = [card(&app, "alice", "4792").await, card(&app, "alice", "4175").await];
+    let code_on = |html: &str| texts_by_testid(html, "demo-code").first().cloned();
+    let (_, first) = app.get_html(&format!("/add/review?tr={WALLET}&cards={}", cards[0])).await;
+    let (_, again) = app.get_html(&format!("/add/review?tr={WALLET}&cards={}", cards[0])).await;
+    assert_eq!(code_on(&first), code_on(&again), "the page shown again sends no new code");
+    // Alternating reviews need a new code each time: 2 more, then paused.
+    let (status, _) = app.get_html(&format!("/add/review?tr={WALLET}&cards={}", cards[1])).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.get_html(&format!("/add/review?tr={WALLET}&cards={}", cards[0])).await;
+    assert_eq!(status, 200);
+    let (status, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={}", cards[1])).await;
+    assert_eq!(status, 429, "a fourth code in the window is not sent");
+    assert!(code_on(&html).is_none());
+    assert_eq!(texts_by_testid(&html, "codes-paused").len(), 1);
+    assert!(texts_by_testid(&html, "push-submit").is_empty(), "nothing to confirm with");
+}
+
+on_both_engines!(a_new_session_must_step_up_again_to_push_a_record_again);
+
+/// Item 4: "Continue" on a handed-off record pushes again only in the
+/// session that stepped up; any other session goes back to the review
+/// page (step-up) and nothing is pushed.
+async fn a_new_session_must_step_up_again_to_push_a_record_again(engine: Engine) {
+    let app = journey_app(engine, |_| {}).await;
+    let (record, _tr_url) = quinn_handed_off(&app).await;
+    let other = start_second_client(&app);
+    sign_in(&other, "quinn").await;
+    for _ in 0..5 {
+        let response = other.get(&format!("{record}/continue")).await;
+        assert_eq!(response.status().as_u16(), 303);
+        assert!(location(&response).starts_with(&format!("/add/review?tr={WALLET}&cards=")), "{}", location(&response));
+    }
+    assert_eq!(record_of(&app, &record).await.push_count, 1, "no push without a step-up");
+    // The session that stepped up may (fresh receipts).
+    let tr_url = continue_to_tr(&app, &record).await;
+    assert!(tr_url.contains("pushAccountReceipts="));
+    assert_eq!(record_of(&app, &record).await.push_count, 2);
+}
+
+/// Item 4: …only for a while after the step-up, and a bounded number of times.
+#[tokio::test]
+async fn re_pushes_end_after_a_while_and_after_a_count() {
+    let app = journey_app(Engine::Sqlite, |s| s.provisioning.max_pushes_per_record = 3).await;
+    let (record, _) = quinn_handed_off(&app).await;
+    continue_to_tr(&app, &record).await;
+    continue_to_tr(&app, &record).await;
+    assert_eq!(record_of(&app, &record).await.push_count, 3);
+    let response = app.get(&format!("{record}/continue")).await;
+    assert!(location(&response).starts_with("/add/review?"), "the fourth push needs a new step-up");
+    assert_eq!(record_of(&app, &record).await.push_count, 3);
+
+    let app = journey_app(Engine::Sqlite, |s| s.provisioning.repush_window_secs = 1).await;
+    let (record, _) = quinn_handed_off(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let response = app.get(&format!("{record}/continue")).await;
+    assert!(location(&response).starts_with("/add/review?"), "the step-up is too old: {}", location(&response));
+    assert_eq!(record_of(&app, &record).await.push_count, 1);
+}
+
+on_both_engines!(an_earlier_receipt_used_at_the_tr_counts);
+
+/// Item 5: receipts A handed off, then a re-push gave B. The cardholder
+/// accepted at the TR with A and cancelled with B: a token is active, so
+/// the page says added — never "cancelled".
+async fn an_earlier_receipt_used_at_the_tr_counts(engine: Engine) {
+    let app = journey_app(engine, |_| {}).await;
+    let (record, with_a) = quinn_handed_off(&app).await;
+    let with_b = continue_to_tr(&app, &record).await;
+    assert_ne!(callback_of(&with_a), callback_of(&with_b));
+    // Accept with A (its callback link is the old one: the browser would get
+    // a 404 there; the token event is what counts).
+    at_tr(&app, &with_a, "accept").await;
+    let back = come_back(&app, &at_tr(&app, &with_b, "cancel").await).await;
+    let (codes, _) = outcomes_until(&app, &back, |codes| codes.iter().any(|c| c != "pending")).await;
+    assert_eq!(codes, ["added"]);
+    let issued = &record_of(&app, &record).await.accounts[0].issued;
+    assert_eq!(issued.len(), 2, "both receipts are kept");
+}
+
+/// Item 6: control characters and backslashes in `next`.
+#[tokio::test]
+async fn next_with_control_characters_goes_nowhere_else() {
+    let app = spawn_app(Engine::Sqlite).await;
+    for hostile in ["/%09/evil.example", "/%0B", "/%0D%0A/evil.example", "/%7F", "/%5C%5Cevil.example", "/%C2%85/evil.example"] {
+        let (status, html) = app.get_html(&format!("/login?next={hostile}")).await;
+        assert_eq!(status, 200, "{hostile}");
+        assert!(html.contains(r#"name="next" value="/cards""#), "{hostile}");
+        let token = app.csrf_token("/login").await;
+        let next = percent_decode(hostile);
+        let response = app
+            .post_form("/login", &[("csrf_token", &token), ("login", "alice"), ("password", "alice-demo-2026"), ("next", &next)])
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{hostile}: {}", response.text().await.unwrap_or_default());
+        assert_eq!(location(&response), "/cards", "{hostile}");
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("x={s}")).unwrap();
+    pairs[0].1.clone()
+}
+
+/// Item 7: an extreme timestamp is refused as stale, before the signature
+/// is checked; never a panic or a 500.
+#[tokio::test]
+async fn extreme_token_event_timestamps_are_refused_cleanly() {
+    let app = spawn_app(Engine::Sqlite).await;
+    for ts in ["-9223372036854775808", "9223372036854775807", "-1", "99999999999999999999"] {
+        let response = app
+            .client
+            .post(app.url("/token-events"))
+            .header("content-type", "application/json")
+            .header(pushprov::token_events::TIMESTAMP_HEADER, ts)
+            .header(pushprov::token_events::SIGNATURE_HEADER, format!("v1={}", "00".repeat(32)))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 401, "{ts}");
+    }
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200, "still serving");
+}
+
+/// Item 8: one card more than once in a choice or a push is refused, and
+/// nothing reaches MDES.
+#[tokio::test]
+async fn the_same_card_twice_is_refused() {
+    let app = journey_app(Engine::Sqlite, |_| {}).await;
+    sign_in(&app, "alice").await;
+    let x = card(&app, "alice", "4792").await;
+    let y = card(&app, "alice", "4175").await;
+    for query in [format!("tr={WALLET}&cards={x},{x},{x},{x},{x}"), format!("tr={WALLET}&cards={x},{y},{x}"), format!("tr={WALLET}&cards={x}&cards={x}")] {
+        for page in ["/add/review", "/add/requestors", "/add/cards/chosen"] {
+            let (status, html) = app.get_html(&format!("{page}?{query}")).await;
+            assert_eq!(status, 400, "{page}?{query}");
+            assert!(html.contains("more than once"), "{page}?{query}");
+        }
+    }
+    let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={x}")).await;
+    let five = [x.as_str(); 5].join(",");
+    let form = [
+        ("csrf_token", input(&html, "csrf_token").unwrap()),
+        ("submission_id", input(&html, "submission_id").unwrap()),
+        ("tr", WALLET.to_string()),
+        ("cards", five),
+        ("password", "alice-demo-2026".to_string()),
+    ];
+    let response = app.client.post(app.url("/add/push")).form(&form).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let alice = app.store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
+    assert!(app.store.provisionings_of(alice).await.unwrap().is_empty(), "nothing pushed");
+}
+
+on_both_engines!(the_sign_in_page_writes_no_session_row);
+
+/// Item 9: showing the sign-in form (and failing to sign in) stores no
+/// session; its form is still protected against cross-site posts.
+async fn the_sign_in_page_writes_no_session_row(engine: Engine) {
+    let app = crate::helpers::spawn_app_with(engine, |s| s.security.max_failures_per_address = 1000).await;
+    let visitors: Vec<TestApp> = (0..20).map(|_| start_second_client(&app)).collect();
+    for (i, visitor) in visitors.iter().enumerate() {
+        assert_eq!(visitor.get("/login").await.status().as_u16(), 200);
+        assert_eq!(visitor.sign_in(&format!("visitor{i}"), "wrong").await.status().as_u16(), 401);
+    }
+    assert_eq!(app.store.session_rows().await.unwrap(), 0, "no session row for anonymous visitors");
+    // Without the form's cookie, or with another browser's token: refused.
+    let token = app.csrf_token("/login").await;
+    let stranger = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = [("csrf_token", token.as_str()), ("login", "alice"), ("password", "alice-demo-2026"), ("next", "/cards")];
+    assert_eq!(stranger.post(app.url("/login")).form(&form).send().await.unwrap().status().as_u16(), 403);
+    let other = start_second_client(&app);
+    other.get("/login").await;
+    assert_eq!(other.post_form("/login", &form).await.status().as_u16(), 403, "a token is good for its own browser only");
+    let forged = [("csrf_token", "x"), ("login", "alice"), ("password", "alice-demo-2026"), ("next", "/cards")];
+    assert_eq!(app.post_form("/login", &forged).await.status().as_u16(), 403);
+    // The real form signs in, and only then is there a session.
+    assert_eq!(app.sign_in("alice", "alice-demo-2026").await.status().as_u16(), 303);
+    assert_eq!(app.store.session_rows().await.unwrap(), 1);
+}
