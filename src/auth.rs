@@ -89,85 +89,59 @@ pub struct Attempter<'a> {
     pub address: &'a str,
 }
 
-/// Runs one authentication `check` (password or one-time code) for
-/// `who`, counted against the limits per login and per address *before* it
-/// runs: when either limit is reached the check does not run at all
-/// (`Throttled`). A wrong answer (`Ok(false)`) becomes a failure in both
-/// scopes; a right one forgives the login's failures. Whatever happens —
-/// an error, or the request dropped mid-check — the reservation is ended.
-pub async fn guarded<F, Fut>(store: &Store, limits: &SecuritySettings, who: &Attempter<'_>, check: F) -> Result<bool, SignInError>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<bool, SignInError>>,
-{
-    let now = now_unix();
+/// Runs one authentication `check` (a password or a one-time code) for
+/// `who`, counted against the limits *before* it runs: per login in `scope`
+/// (passwords and codes are counted apart, so a right password forgives no
+/// wrong codes) and per address. When either limit is reached the check does
+/// not run at all (`Throttled`). A wrong answer (`Ok(None)`) becomes a failure
+/// in both; a right one (`Ok(Some(_))`) forgives that scope's failures of
+/// the login.
+///
+/// The whole of it runs as a task of its own: a client that drops the
+/// connection mid-check cancels the request, not the accounting, so no
+/// reservation is left holding a slot until the window ends.
+pub async fn guarded<T: Send + 'static>(
+    store: &Store,
+    limits: &SecuritySettings,
+    who: &Attempter<'_>,
+    scope: FailureScope,
+    check: impl std::future::Future<Output = Result<Option<T>, SignInError>> + Send + 'static,
+) -> Result<Option<T>, SignInError> {
+    let store = store.clone();
+    let (login, address) = (who.login.to_string(), who.address.to_string());
     let window = i64::try_from(limits.failure_window_secs).unwrap_or(i64::MAX / 2);
     let by_login = i64::from(limits.max_failures_per_login);
     let by_address = i64::from(limits.max_failures_per_address);
-    if !store.reserve_attempt(FailureScope::Login, who.login, now, window, by_login).await? {
-        let left = store.attempt_window_left(FailureScope::Login, who.login, now, window).await?;
-        return Err(SignInError::Throttled { retry_after_secs: left.max(1) });
-    }
-    let mut login_slot = Reservation::new(store, FailureScope::Login, who.login);
-    if !store.reserve_attempt(FailureScope::Address, who.address, now, window, by_address).await? {
-        login_slot.end(AttemptEnd::Released).await?;
-        let left = store.attempt_window_left(FailureScope::Address, who.address, now, window).await?;
-        return Err(SignInError::Throttled { retry_after_secs: left.max(1) });
-    }
-    let mut address_slot = Reservation::new(store, FailureScope::Address, who.address);
-    let result = check().await;
-    let (login_end, address_end) = match result {
-        Ok(true) => (AttemptEnd::Cleared, AttemptEnd::Released),
-        Ok(false) => (AttemptEnd::Failed, AttemptEnd::Failed),
-        Err(_) => (AttemptEnd::Released, AttemptEnd::Released),
-    };
-    login_slot.end(login_end).await?;
-    address_slot.end(address_end).await?;
-    result
-}
-
-/// A reserved attempt. Ended explicitly; if the request is dropped first
-/// (the client went away mid-check), the reservation is released in the
-/// background so it does not hold a slot until the window ends.
-struct Reservation {
-    store: Option<Store>,
-    scope: FailureScope,
-    subject: String,
-}
-
-impl Reservation {
-    fn new(store: &Store, scope: FailureScope, subject: &str) -> Self {
-        Self { store: Some(store.clone()), scope, subject: subject.to_string() }
-    }
-
-    async fn end(&mut self, end: AttemptEnd) -> Result<(), StoreError> {
-        match self.store.take() {
-            Some(store) => store.end_attempt(self.scope, &self.subject, end).await,
-            None => Ok(()),
+    let task = tokio::spawn(async move {
+        let now = now_unix();
+        if !store.reserve_attempt(scope, &login, now, window, by_login).await? {
+            let left = store.attempt_window_left(scope, &login, now, window).await?;
+            return Err(SignInError::Throttled { retry_after_secs: left.max(1) });
         }
-    }
-}
-
-impl Drop for Reservation {
-    fn drop(&mut self) {
-        if let Some(store) = self.store.take() {
-            let (scope, subject) = (self.scope, std::mem::take(&mut self.subject));
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    let _ = store.end_attempt(scope, &subject, AttemptEnd::Released).await;
-                });
-            }
+        if !store.reserve_attempt(FailureScope::Address, &address, now, window, by_address).await? {
+            store.end_attempt(scope, &login, AttemptEnd::Released).await?;
+            let left = store.attempt_window_left(FailureScope::Address, &address, now, window).await?;
+            return Err(SignInError::Throttled { retry_after_secs: left.max(1) });
         }
-    }
+        let result = check.await;
+        let (login_end, address_end) = match &result {
+            Ok(Some(_)) => (AttemptEnd::Cleared, AttemptEnd::Released),
+            Ok(None) => (AttemptEnd::Failed, AttemptEnd::Failed),
+            Err(_) => (AttemptEnd::Released, AttemptEnd::Released),
+        };
+        store.end_attempt(scope, &login, login_end).await?;
+        store.end_attempt(FailureScope::Address, &address, address_end).await?;
+        result
+    });
+    task.await.map_err(|e| SignInError::Internal(e.to_string()))?
 }
 
 /// Checks a password against the stored hash of `login` (argon2id, off the
 /// async workers, one check per core); an unknown login is checked against a
 /// decoy so it costs the same time. Returns the cardholder id when it matches.
-async fn check_password(store: &Store, login: &Login, password: &str) -> Result<Option<i64>, SignInError> {
-    let credentials = store.credentials(login).await?;
+async fn check_password(store: Store, login: Login, password: String) -> Result<Option<i64>, SignInError> {
+    let credentials = store.credentials(&login).await?;
     let hash = credentials.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| decoy_hash().to_string());
-    let password = password.to_string();
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers, and run at most
     // one check per core at a time (see `argon2_slots`).
     let _slot = argon2_slots().acquire().await.map_err(|e| SignInError::Internal(e.to_string()))?;
@@ -187,16 +161,8 @@ pub async fn sign_in(
     address: &str,
 ) -> Result<i64, SignInError> {
     let who = Attempter { login: login.as_str(), address };
-    let mut found = None;
-    let ok = guarded(store, limits, &who, || async {
-        found = check_password(store, login, password).await?;
-        Ok(found.is_some())
-    })
-    .await?;
-    match found {
-        Some(id) if ok => Ok(id),
-        _ => Err(SignInError::WrongCredentials),
-    }
+    let check = check_password(store.clone(), login.clone(), password.to_string());
+    guarded(store, limits, &who, FailureScope::Login, check).await?.ok_or(SignInError::WrongCredentials)
 }
 
 /// How long a step-up code is valid.
@@ -242,15 +208,18 @@ pub async fn issue_code(
     Ok((issued, sent))
 }
 
-/// Checks a step-up code for `purpose`, counted like a password (per login
-/// and address, see [`guarded`]) and against the code's own tries. A right
-/// code is used up: of parallel requests carrying it, one succeeds.
+/// Checks a step-up code for `purpose`, counted like a password (per login,
+/// in codes' own scope, and per address; see [`guarded`]) and against the
+/// code's own tries. A right code is used up by the form `submission_id`: of
+/// other requests carrying it only that same form's (a double click) is
+/// confirmed again, and it pushes nothing twice (the record is per form).
 pub async fn check_code(
     store: &Store,
     limits: &SecuritySettings,
     who: &Attempter<'_>,
     cardholder_id: i64,
     purpose: &str,
+    submission_id: &str,
     code: &str,
 ) -> Result<bool, SignInError> {
     let code = code.trim();
@@ -258,6 +227,10 @@ pub async fn check_code(
         // Not a code at all: nothing to count it against, nothing checked.
         return Ok(false);
     }
-    guarded(store, limits, who, || async { Ok(store.check_step_up_code(cardholder_id, &code_hash(code), purpose, now_unix()).await?) })
-        .await
+    let (store2, hash, purpose, submission) = (store.clone(), code_hash(code), purpose.to_string(), submission_id.to_string());
+    let check = async move {
+        let matched = store2.check_step_up_code(cardholder_id, &hash, &purpose, &submission, now_unix()).await?;
+        Ok(matched.then_some(()))
+    };
+    Ok(guarded(store, limits, who, FailureScope::Code, check).await?.is_some())
 }

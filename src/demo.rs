@@ -13,6 +13,11 @@ pub const DEBIT_RANGE: &str = "535522010";
 pub const UNSERVED_RANGE: &str = "222300001";
 /// The financial accounts' range.
 pub const ACCOUNT_RANGE: &str = "987650001";
+/// The QA cardholder's own range: the sandbox's token requestors with hostile
+/// or spec-minimal data serve only this one.
+pub const QA_RANGE: &str = "510000901";
+/// Quinn's card in [`QA_RANGE`].
+pub const QA_SPEC_MINIMAL_CARD: &str = "5100009010018017";
 
 pub struct DemoCardholder {
     pub login: &'static str,
@@ -122,6 +127,7 @@ pub const CARDHOLDERS: &[DemoCardholder] = &[
             card("Test card — slow MDES", "CREDIT", "5204731600060605", CREDIT_RANGE, (12, 2030)),
             card("Test card — MDES unavailable", "CREDIT", "5204731600070703", CREDIT_RANGE, (12, 2030)),
             card("Test card — receipt expired", "DEBIT", "5355220100080807", DEBIT_RANGE, (12, 2030)),
+            card("Test card — spec-minimal token requestors", "CREDIT", QA_SPEC_MINIMAL_CARD, QA_RANGE, (12, 2030)),
         ],
     },
 ];

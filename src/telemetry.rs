@@ -39,8 +39,56 @@ impl tracing_actix_web::RootSpanBuilder for RedactedRootSpan {
         span: tracing::Span,
         outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
     ) {
-        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+        // As the default builder, but an error's text goes through
+        // `redact_text` (a sign-in redirect's `next` can hold a return link).
+        let (status, error) = match outcome {
+            Ok(response) => (response.status(), response.response().error()),
+            Err(error) => (error.as_response_error().status_code(), Some(error)),
+        };
+        span.record("http.status_code", i64::from(status.as_u16()));
+        match error {
+            Some(error) => {
+                let error = error.as_response_error();
+                let details = redact_text(&format!("{error:?}"));
+                span.record("exception.message", tracing::field::display(redact_text(&error.to_string())));
+                span.record("exception.details", tracing::field::display(&details));
+                span.record("otel.status_code", if status.is_server_error() { "ERROR" } else { "OK" });
+                // The event tracing-actix-web's `emit_event_on_error` would
+                // log (that feature is off: it logs the text unredacted).
+                let _inside = span.enter();
+                if status.is_server_error() {
+                    tracing::error!(error = %details, "request failed");
+                } else if status.is_client_error() {
+                    tracing::warn!(error = %details, "request refused");
+                } else {
+                    // Redirects (to sign in) are routine.
+                    tracing::debug!(error = %details, "request redirected");
+                }
+            }
+            None => {
+                span.record("otel.status_code", "OK");
+            }
+        }
     }
+}
+
+/// Free text (an error's message or details) as it may be logged: every
+/// return link's token and whatever follows it up to the next quote or
+/// space is replaced.
+pub fn redact_text(text: &str) -> String {
+    const MARK: &str = "provisioning/return/";
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(MARK) {
+        let start = at + found + MARK.len();
+        out.push_str(&text[at..start]);
+        out.push_str("[redacted]");
+        let end = text[start..].find(|c: char| c == '"' || c.is_whitespace()).map_or(text.len(), |e| start + e);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// A short, one-way reference to a secret (a receipt, a token) for logs: the
@@ -57,10 +105,19 @@ const LOGGED_QUERY_KEYS: &[&str] = &["tr", "cards", "reason", "error"];
 /// Paths whose last segment is a secret (the return link's one-time token).
 const SECRET_PATH_PREFIXES: &[&str] = &[crate::provisioning::RETURN_PATH];
 
-/// `path?query` as it may be logged: see [`RedactedRootSpan`].
+/// `path?query` as it may be logged: see [`RedactedRootSpan`]. Paths are
+/// matched as a mistyped or hostile request may write them too: in any case,
+/// with doubled slashes.
 pub fn redact_target(path: &str, query: &str) -> String {
-    let mut out = match SECRET_PATH_PREFIXES.iter().find(|p| path.starts_with(&format!("{p}/"))) {
-        Some(prefix) => format!("{prefix}/[redacted]"),
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let secret_after = SECRET_PATH_PREFIXES.iter().find_map(|prefix| {
+        let prefix: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
+        let matches = segments.len() > prefix.len()
+            && segments.iter().zip(&prefix).all(|(s, p)| s.eq_ignore_ascii_case(p));
+        matches.then_some(prefix.len())
+    });
+    let mut out = match secret_after {
+        Some(keep) => format!("/{}/[redacted]", segments[..keep].join("/")),
         None => path.to_string(),
     };
     if !query.is_empty() {
@@ -104,5 +161,16 @@ mod tests {
         // A key that is itself odd is not echoed either.
         assert_eq!(redact_target("/x", "MCC-secret%20receipt"), "/x?[redacted]");
         assert_eq!(redact_target("/cards", ""), "/cards");
+        // Mistyped or hostile spellings of the return path.
+        assert_eq!(redact_target(&format!("/Provisioning/RETURN/{token}"), ""), "/Provisioning/RETURN/[redacted]");
+        assert_eq!(redact_target(&format!("/provisioning//return/{token}/x"), ""), "/provisioning/return/[redacted]");
+    }
+
+    #[test]
+    fn return_links_in_error_text_are_redacted() {
+        let details = r#"SignInRequired { next: "/provisioning/return/aB3dEf_-9?pushAccountReceipts=MCC-1&status=APPROVED", expired: true }"#;
+        assert_eq!(super::redact_text(details), r#"SignInRequired { next: "/provisioning/return/[redacted]", expired: true }"#);
+        assert_eq!(super::redact_text("GET /PROVISIONING/RETURN/x y"), "GET /PROVISIONING/RETURN/[redacted] y");
+        assert_eq!(super::redact_text("nothing here"), "nothing here");
     }
 }

@@ -45,6 +45,8 @@ pub enum Ineligible {
     RangeNotEnabled { card: String },
     NoPushMethodForDevice,
     SingleCardOnly,
+    /// `supportsTokenConnect: false`: it does not take pushes.
+    NotTokenConnect,
 }
 
 /// Why `tr` cannot take `cards` on `device`, or `None` when it can.
@@ -64,14 +66,49 @@ pub fn why_ineligible(tr: &TokenRequestor, cards: &[&FundingAccount], device: De
             return Some(Ineligible::RangeNotEnabled { card: card.public_id.clone() });
         }
     }
-    let usable = device
-        .push_methods()
-        .iter()
-        .any(|t| tr.push_method(t).is_some_and(|m| !m.uri.is_empty()));
-    if !usable {
+    if tr.supports_token_connect == Some(false) {
+        return Some(Ineligible::NotTokenConnect);
+    }
+    if !reachable_on(tr, device) {
         return Some(Ineligible::NoPushMethodForDevice);
     }
     None
+}
+
+/// Whether `tr` says it takes pushes by a method usable on `device`. Its
+/// `supportedPushMethods` (the conditional list that says it takes part in
+/// Token Connect) is enough: the URIs come with the push answer, and the
+/// catalogue's `availablePushMethods` — which MDES need not send — are only
+/// a fallback, usable when their URI passes [`usable_push_uri`].
+fn reachable_on(tr: &TokenRequestor, device: Device) -> bool {
+    device.push_methods().iter().any(|t| {
+        tr.supported_push_methods.contains(t)
+            || tr.available_push_methods.iter().any(|m| &m.method_type == t && usable_push_uri(&m.uri))
+    })
+}
+
+/// Schemes a push URI may never have: they run code or read local data.
+const REFUSED_SCHEMES: &[&str] = &["javascript", "data", "vbscript", "file", "blob"];
+
+/// The one rule for a push method's URI, for eligibility and the hand-off
+/// alike. ANDROID and IOS URIs are app links or custom schemes
+/// (`intent://…`, `walletapp://push`), so any scheme is accepted except
+/// [`REFUSED_SCHEMES`]. A URI with any whitespace or control character is
+/// refused outright: browsers drop them (`java\tscript:` is `javascript:`),
+/// and they cannot go in a `Location` header. http(s) needs a host.
+pub fn usable_push_uri(uri: &str) -> bool {
+    if uri.is_empty() || uri.len() > 2048 || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Ok(url) = reqwest::Url::parse(uri) else { return false };
+    let scheme = url.scheme().to_ascii_lowercase();
+    if REFUSED_SCHEMES.contains(&scheme.as_str()) {
+        return false;
+    }
+    match scheme.as_str() {
+        "http" | "https" => url.host_str().is_some_and(|h| !h.is_empty()),
+        _ => true,
+    }
 }
 
 /// The token requestors, of `trs`, that can take all of `cards` on `device`.
@@ -157,6 +194,52 @@ mod tests {
         // A method without a URI is not usable.
         let empty_uri = tr(&[CREDIT], &[("WEB", "")], None);
         assert_eq!(why_ineligible(&empty_uri, &[&a], Device::Desktop), Some(Ineligible::NoPushMethodForDevice));
+    }
+
+    /// Issue 15 item 1: the catalogue need not carry URIs. `supportedPushMethods`
+    /// alone makes a TR eligible; `supportsTokenConnect: false` excludes it.
+    #[test]
+    fn supported_push_methods_alone_are_enough() {
+        let a = card("a", "520473160");
+        let minimal: TokenRequestor = serde_json::from_value(serde_json::json!({
+            "tokenRequestorId": "50123197928",
+            "name": "Minimal Ltd",
+            "consumerFacingEntityName": "Minimal",
+            "tokenRequestorType": "WALLET",
+            "enabledAccountRanges": [CREDIT],
+            "supportedPushMethods": ["WEB", "ANDROID"],
+        }))
+        .unwrap();
+        assert_eq!(why_ineligible(&minimal, &[&a], Device::Desktop), None);
+        assert_eq!(why_ineligible(&minimal, &[&a], Device::Android), None);
+        assert_eq!(why_ineligible(&minimal, &[&a], Device::Ios), None, "falls back to WEB");
+        let android_only = TokenRequestor { supported_push_methods: vec![PushMethodType::Android], ..minimal.clone() };
+        assert_eq!(why_ineligible(&android_only, &[&a], Device::Desktop), Some(Ineligible::NoPushMethodForDevice));
+        let not_tc = TokenRequestor { supports_token_connect: Some(false), ..minimal.clone() };
+        assert_eq!(why_ineligible(&not_tc, &[&a], Device::Desktop), Some(Ineligible::NotTokenConnect));
+        let said_yes = TokenRequestor { supports_token_connect: Some(true), ..minimal };
+        assert_eq!(why_ineligible(&said_yes, &[&a], Device::Desktop), None);
+    }
+
+    /// Issue 15 item 2: app links and custom schemes are push URIs; schemes
+    /// that run code or read local data are not, however they are written.
+    #[test]
+    fn one_rule_for_push_uris() {
+        for good in ["https://tr.example/push", "http://127.0.0.1:8080/x", "intent://push#Intent;scheme=wallet;package=com.example;end", "walletapp://push", "WalletApp://push?x=1"] {
+            assert!(usable_push_uri(good), "{good}");
+        }
+        for bad in [
+            "", "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)", "javascript\n:alert(1)",
+            "data:text/html,<script>", "DATA:text/html,x", "vbscript:msgbox", "file:///etc/passwd", "FILE:///c:/x",
+            "blob:https://tr.example/uuid", "https://", "not a uri", "/relative", "https://tr.example/\u{0}",
+        ] {
+            assert!(!usable_push_uri(bad), "{bad:?}");
+        }
+        let a = card("a", "520473160");
+        let hostile = tr(&[CREDIT], &[("WEB", "javascript:alert(1)")], None);
+        assert_eq!(why_ineligible(&hostile, &[&a], Device::Desktop), Some(Ineligible::NoPushMethodForDevice));
+        let app_scheme = tr(&[CREDIT], &[("ANDROID", "intent://push#Intent;scheme=w;end")], None);
+        assert_eq!(why_ineligible(&app_scheme, &[&a], Device::Android), None);
     }
 
     #[test]

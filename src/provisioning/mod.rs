@@ -23,7 +23,7 @@ use crate::mdes::model::{
 };
 use crate::mdes::{MdesClient, MdesClientError, PushRequest};
 use crate::store::{
-    AccountKind, Cardholder, FundingAccount, NewProvisioning, ProvisioningRecord, PushResult, Store, StoreError,
+    AccountKind, Cardholder, FundingAccount, NewProvisioning, ProvisioningRecord, PushResult, PushedAccount, Store, StoreError,
     StoredTokenEvent, now_unix,
 };
 
@@ -91,8 +91,12 @@ impl ReturnReport {
     pub fn matching(&self, our_receipts: &[&str]) -> Option<(String, Vec<(String, String)>)> {
         let receipts: Vec<&str> = self.receipts.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect();
         let statuses: Vec<&str> = self.status.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).collect();
+        let mut distinct = receipts.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
         let well_formed = !statuses.is_empty()
             && statuses.len() == receipts.len()
+            && distinct.len() == receipts.len()
             && statuses.iter().all(|s| TR_STATUSES.contains(s))
             && receipts.iter().all(|r| our_receipts.contains(r));
         if !well_formed {
@@ -127,6 +131,7 @@ impl Journey<'_> {
         cards: &[&FundingAccount],
         device: Device,
         submission_id: &str,
+        step_up_binding: &str,
     ) -> Result<String, JourneyError> {
         if let Some(id) = self.store.provisioning_by_submission(cardholder.id, submission_id).await? {
             tracing::info!(provisioning = %id, "repeated submission: no second push");
@@ -140,7 +145,7 @@ impl Journey<'_> {
         let token = new_callback_token();
         let accounts: Vec<(String, String)> =
             cards.iter().enumerate().map(|(i, c)| (format!("PA{}", i + 1), c.public_id.clone())).collect();
-        let holder_supplied = !holder_fields(tr).is_empty();
+        let holder_supplied = holder_data(cardholder, &holder_fields(tr)).is_some();
         let new = NewProvisioning {
             id: &id,
             callback_token: &token,
@@ -151,6 +156,7 @@ impl Journey<'_> {
             request_id: &request_id,
             locale: &cardholder.locale,
             holder_data_supplied: holder_supplied,
+            step_up_binding,
             accounts: &accounts,
         };
         if let Err(e) = self.store.insert_provisioning(&new).await {
@@ -176,8 +182,9 @@ impl Journey<'_> {
         callback_token: &str,
         device: Device,
     ) -> Result<(), JourneyError> {
-        let fields = holder_fields(tr);
-        let holder = (!fields.is_empty()).then(|| holder_data(cardholder, &fields));
+        // Only fields the TR accepts and the cardholder has: an empty
+        // `accountHolderData` is not sent, and then the flag says false.
+        let holder = holder_data(cardholder, &holder_fields(tr));
         let mut accounts = Vec::with_capacity(record.accounts.len());
         let funding = self.store.funding_accounts(cardholder.id).await?;
         for account in &record.accounts {
@@ -216,15 +223,20 @@ impl Journey<'_> {
             });
         }
         let settings = &self.settings.provisioning;
-        let request = PushRequest::new(tr.token_requestor_id.clone(), accounts)
+        let holder_data_supplied = holder.is_some();
+        let mut request = PushRequest::new(tr.token_requestor_id.clone(), accounts)
             .with_signature_data(SignatureData {
                 callback_url: Some(self.callback_url(callback_token)),
                 complete_website_activation: Some(settings.complete_website_activation),
-                account_holder_data_supplied: Some(holder.is_some()),
+                complete_issuer_app_activation: Some(settings.complete_issuer_app_activation),
+                account_holder_data_supplied: Some(holder_data_supplied),
                 locale: Some(record.locale.clone()),
                 ..SignatureData::default()
             })
             .with_validity_period(settings.receipts_validity_minutes);
+        if wants_digitization_data(settings, tr) {
+            request.request_issuer_initiated_digitization_data = Some(true);
+        }
         let pushed_at = now_unix();
         match self.mdes.push_multiple_accounts_as(&request, record.request_id.clone()).await {
             Ok(outcome) => {
@@ -233,7 +245,9 @@ impl Journey<'_> {
                 let from_response = choose_push_method(&outcome.response.available_push_methods, device);
                 let method = from_response.or_else(|| choose_push_method(&tr.available_push_methods, device));
                 let Some(method) = method else {
-                    tracing::warn!(provisioning = %record.id, "no usable push method for this device");
+                    // Receipts were issued, but there is no way to take the
+                    // browser to the TR from here: nothing is handed off.
+                    tracing::warn!(provisioning = %record.id, request_id = %record.request_id, "no usable push method for this device in the push answer or the catalogue");
                     self.store.record_push_failure(&record.id, "NO_PUSH_METHOD", false).await?;
                     return Ok(());
                 };
@@ -241,14 +255,18 @@ impl Journey<'_> {
                 let result = PushResult {
                     push_method: method.method_type.as_str(),
                     push_uri: &method.uri,
-                    signature: outcome.response.signature.as_deref(),
+                    // An empty JWS is no JWS: never hand off `signature=`.
+                    signature: outcome.response.signature.as_deref().filter(|s| !s.is_empty()),
                     receipts_expire_at: pushed_at + i64::from(settings.receipts_validity_minutes) * 60,
+                    holder_data_supplied,
                     accounts: record
                         .accounts
                         .iter()
                         .map(|a| {
                             let entry = entries.iter().find(|e| e.push_account_id == a.push_account_id);
-                            let receipt = entry.and_then(|e| e.push_account_receipt.as_deref()).filter(|r| r.len() <= 64);
+                            let receipt = entry
+                                .and_then(|e| e.push_account_receipt.as_deref())
+                                .filter(|r| !r.is_empty() && r.len() <= 64);
                             let error = entry.and_then(|e| e.errors.first());
                             let reason = match (receipt, error) {
                                 (Some(_), _) => None,
@@ -256,11 +274,20 @@ impl Journey<'_> {
                                 (None, None) => Some("NO_RECEIPT"),
                             };
                             let recoverable = reason.map(|_| error.is_some_and(|e| e.recoverable == Some(true)));
-                            (a.push_account_id.as_str(), receipt, reason, recoverable)
+                            let digitization_data = receipt
+                                .and(entry.and_then(|e| e.issuer_initiated_digitization_data.as_deref()))
+                                .filter(|d| !d.is_empty() && d.len() <= 5000);
+                            PushedAccount {
+                                push_account_id: a.push_account_id.as_str(),
+                                receipt,
+                                error_reason: reason,
+                                recoverable,
+                                digitization_data,
+                            }
                         })
                         .collect(),
                 };
-                let issued = result.accounts.iter().filter(|a| a.1.is_some()).count();
+                let issued = result.accounts.iter().filter(|a| a.receipt.is_some()).count();
                 self.store.record_push_result(&record.id, &result).await?;
                 tracing::info!(provisioning = %record.id, request_id = %record.request_id, issued, failed = result.accounts.len() - issued, "push stored");
                 Ok(())
@@ -282,31 +309,40 @@ impl Journey<'_> {
         }
     }
 
+    /// Whether the session with `binding` may push `record` again without a
+    /// new step-up: only the session that stepped up for it (the binding
+    /// stored with the record before its first push), within
+    /// `provisioning.repush_window_secs` of the step-up.
+    fn may_repush(&self, record: &ProvisioningRecord, binding: &str) -> bool {
+        let window = i64::try_from(self.settings.provisioning.repush_window_secs).unwrap_or(i64::MAX);
+        let same_session = record
+            .step_up_binding
+            .as_deref()
+            .is_some_and(|b| !binding.is_empty() && bool::from(subtle::ConstantTimeEq::ct_eq(b.as_bytes(), binding.as_bytes())));
+        same_session && record.stepped_up_at.is_some_and(|at| now_unix().saturating_sub(at) <= window)
+    }
+
     /// Pushes again for fresh receipts from `record.state`, then returns the
-    /// updated record (its state says whether the push worked). Only with
-    /// `may_repush` (this session stepped up for the record, recently) and
-    /// while the record has pushes left; otherwise `StepUpRequired`.
+    /// updated record (its state says whether the push worked). Only for the
+    /// session that stepped up, recently ([`Journey::may_repush`]), and while
+    /// the record has pushes left; otherwise `StepUpRequired`.
     async fn repush(
         &self,
         record: &ProvisioningRecord,
         cardholder: &Cardholder,
         device: Device,
         same_request: bool,
-        may_repush: MayRepush,
+        binding: &str,
     ) -> Result<ProvisioningRecord, JourneyError> {
         let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
-        if may_repush == MayRepush::No || record.push_count >= max_pushes {
+        if !self.may_repush(record, binding) || record.push_count >= max_pushes {
             tracing::info!(provisioning = %record.id, push_count = record.push_count, "another push needs a new step-up");
             return Err(JourneyError::StepUpRequired);
         }
         let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
-        let (request_id, token) = if same_request {
-            let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
-            (record.request_id.clone(), token)
-        } else {
-            (crate::mdes::request::new_request_id(), new_callback_token())
-        };
-        if !self.store.begin_repush(&record.id, record.state, &request_id, &token, max_pushes).await? {
+        let request_id = if same_request { record.request_id.clone() } else { crate::mdes::request::new_request_id() };
+        let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        if !self.store.begin_repush(&record.id, record.state, &request_id, max_pushes).await? {
             // Another request changed it first: pushing, or it used the last push.
             let now = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
             return Err(if now.push_count >= max_pushes && now.state != ProvisioningState::Created {
@@ -331,30 +367,49 @@ impl Journey<'_> {
         i64::try_from(ms / 1000).unwrap_or(i64::MAX / 2) + 2
     }
 
-    /// Recovery of a push cut off before its answer was stored (README
-    /// "Running several instances"): the record stays `Created` with its
-    /// requestId. Once no push can still be running, the record's page
-    /// resends it with the SAME requestId (`Created → Created`), which MDES
-    /// reconciles as the same request rather than a second push; the answer
-    /// is stored as for any push. Before that deadline the cardholder sees
-    /// "We are sending your cards" with a refresh link. Returns the record as
-    /// it now is.
-    pub async fn resume_interrupted_push(
+    /// Whether `record` is a push cut off before its answer was stored (its
+    /// instance died, or the answer never came): still `Created` after the
+    /// longest a push can take. Its page says "we could not confirm" and
+    /// offers *Send again*; opening a page never pushes by itself.
+    pub fn interrupted(&self, record: &ProvisioningRecord) -> bool {
+        record.state == ProvisioningState::Created
+            && now_unix().saturating_sub(record.updated_at) > self.push_deadline_secs()
+    }
+
+    /// *Send again* for an interrupted push (README "When something dies"),
+    /// by the cardholder's choice, in the session that stepped up for it and
+    /// within the record's pushes. A new requestId by default — the only
+    /// behaviour the spec documents; with `provisioning.resend_same_request_id`
+    /// the same one **[ours]**: whether MDES reconciles a repeated requestId
+    /// is not public. The compare-and-set on `updated_at` lets one tab or
+    /// instance resend. Returns the record as it now is.
+    pub async fn resend_interrupted_push(
         &self,
-        record: ProvisioningRecord,
+        id: &str,
         cardholder: &Cardholder,
         device: Device,
+        binding: &str,
     ) -> Result<ProvisioningRecord, JourneyError> {
-        if record.state != ProvisioningState::Created || now_unix() - record.updated_at <= self.push_deadline_secs() {
+        let record = self.record(id, cardholder.id).await?;
+        if record.state != ProvisioningState::Created {
             return Ok(record);
         }
-        if !self.store.claim_interrupted_push(&record.id, record.updated_at).await? {
+        if !self.interrupted(&record) {
+            return Err(JourneyError::InProgress);
+        }
+        let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
+        if !self.may_repush(&record, binding) || record.push_count >= max_pushes {
+            return Err(JourneyError::StepUpRequired);
+        }
+        let fresh = (!self.settings.provisioning.resend_same_request_id).then(crate::mdes::request::new_request_id);
+        if !self.store.claim_interrupted_push(&record.id, record.updated_at, fresh.as_deref(), max_pushes).await? {
             // Another tab or instance resends it: show what is stored.
             return self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound);
         }
+        let record = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
         let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
         let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
-        tracing::warn!(provisioning = %record.id, request_id = %record.request_id, "push cut off before its answer was stored: resending with the same request id");
+        tracing::warn!(provisioning = %record.id, request_id = %record.request_id, same_request_id = fresh.is_none(), "resending a push whose answer was never stored");
         self.push(&record, cardholder, &tr, &token, device).await?;
         self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)
     }
@@ -366,7 +421,7 @@ impl Journey<'_> {
         id: &str,
         cardholder: &Cardholder,
         device: Device,
-        may_repush: MayRepush,
+        binding: &str,
     ) -> Result<String, JourneyError> {
         let mut record = self.record(id, cardholder.id).await?;
         let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(60);
@@ -376,7 +431,7 @@ impl Journey<'_> {
             // Receipts never go to a TR twice: the back button and a second
             // "continue" get fresh ones.
             ProvisioningState::Pushed | ProvisioningState::HandedOff => {
-                record = self.repush(&record, cardholder, device, false, may_repush).await?;
+                record = self.repush(&record, cardholder, device, false, binding).await?;
                 if record.state != ProvisioningState::Pushed {
                     return Err(JourneyError::PushFailed);
                 }
@@ -387,6 +442,14 @@ impl Journey<'_> {
         }
         let uri = record.push_uri.clone().ok_or(JourneyError::PushFailed)?;
         let receipts: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
+        let digitization_data: Vec<&str> = record
+            .accounts
+            .iter()
+            .filter_map(|a| {
+                let current = a.receipt.as_deref()?;
+                a.issued.iter().find(|i| i.receipt == current)?.digitization_data.as_deref()
+            })
+            .collect();
         if !self.store.record_hand_off(&record.id).await? {
             return Err(JourneyError::InProgress);
         }
@@ -402,8 +465,10 @@ impl Journey<'_> {
                 callback_url: &callback_url,
                 locale: &record.locale,
                 complete_website_activation: self.settings.provisioning.complete_website_activation,
+                complete_issuer_app_activation: self.settings.provisioning.complete_issuer_app_activation,
                 account_holder_data_supplied: record.holder_data_supplied,
                 signature: record.signature.as_deref(),
+                digitization_data: &digitization_data,
             },
         ))
     }
@@ -415,21 +480,23 @@ impl Journey<'_> {
         id: &str,
         cardholder: &Cardholder,
         device: Device,
-        may_repush: MayRepush,
+        binding: &str,
     ) -> Result<ProvisioningRecord, JourneyError> {
         let record = self.record(id, cardholder.id).await?;
         if record.state != ProvisioningState::PushFailed || record.error_recoverable != Some(true) {
             return Err(JourneyError::NotRetryable);
         }
         // When MDES's answer never arrived (timeout, 5xx without an MDES
-        // error, a garbled answer) the push may have been processed: the
-        // retry resends the SAME requestId, which MDES reconciles instead of
-        // pushing twice. After a definite MDES answer, a new request.
+        // error, a garbled answer) the push may have been processed; with
+        // `resend_same_request_id` [ours] the retry resends the SAME
+        // requestId for MDES to reconcile. By default, and always after a
+        // definite MDES answer, a new request.
         let outcome_unknown = matches!(
             record.error_reason.as_deref(),
             Some("TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "INVALID_RESPONSE" | "TRANSPORT" | "ERROR")
         );
-        self.repush(&record, cardholder, device, outcome_unknown, may_repush).await
+        let same_request = outcome_unknown && self.settings.provisioning.resend_same_request_id;
+        self.repush(&record, cardholder, device, same_request, binding).await
     }
 
     /// The browser is back from the TR with the record's one-time token.
@@ -534,15 +601,6 @@ fn all_receipts(record: &ProvisioningRecord) -> Vec<&str> {
     record.accounts.iter().flat_map(|a| a.issued.iter().map(|i| i.receipt.as_str())).collect()
 }
 
-/// Whether a request may push a record again without a new step-up: yes
-/// only in the session that stepped up for it, soon after (the web layer
-/// knows the session; see `TypedSession::repush_granted`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MayRepush {
-    Yes,
-    No,
-}
-
 /// The holder fields the TR accepts (SPEC §2: send only those).
 fn holder_fields(tr: &TokenRequestor) -> Vec<AccountHolderDataType> {
     tr.supported_account_holder_data
@@ -552,7 +610,25 @@ fn holder_fields(tr: &TokenRequestor) -> Vec<AccountHolderDataType> {
         .collect()
 }
 
-fn holder_data(cardholder: &Cardholder, fields: &[AccountHolderDataType]) -> AccountHolderData {
+/// Whether the push asks MDES for `issuerInitiatedDigitizationData`: only for
+/// a TR the bank listed (a proprietary agreement) that says it supports it.
+fn wants_digitization_data(settings: &ProvisioningSettings, tr: &TokenRequestor) -> bool {
+    tr.support_issuer_initiated_digitization_data == Some(true)
+        && settings.digitization_data_for.iter().any(|t| t == &tr.token_requestor_id)
+}
+
+/// The holder data to send: the fields the TR accepts that the cardholder
+/// has; `None` when that leaves nothing.
+fn holder_data(cardholder: &Cardholder, fields: &[AccountHolderDataType]) -> Option<AccountHolderData> {
+    let data = holder_fields_of(cardholder, fields);
+    let empty = data.account_holder_name.is_none()
+        && data.account_holder_address.is_none()
+        && data.account_holder_email_address.is_none()
+        && data.account_holder_mobile_phone_number.is_none();
+    (!empty).then_some(data)
+}
+
+fn holder_fields_of(cardholder: &Cardholder, fields: &[AccountHolderDataType]) -> AccountHolderData {
     let h = &cardholder.holder;
     let mut data = AccountHolderData::default();
     for field in fields {
@@ -623,7 +699,8 @@ fn error_class(e: &MdesClientError) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::ReturnReport;
+    use super::{ReturnReport, holder_fields};
+    use crate::mdes::model::TokenRequestor;
 
     #[test]
     fn the_trs_report_counts_only_for_our_receipts() {
@@ -632,12 +709,57 @@ mod tests {
         assert_eq!(overall, "MIXED");
         assert_eq!(per, [("MCC-1".to_string(), "APPROVED".to_string()), ("MCC-2".into(), "DECLINED".into())]);
         assert!(report.matching(&["MCC-1"]).is_none(), "a receipt that is not ours");
-        let odd = ["status=APPROVED", "pushAccountReceipts=MCC-1&status=OWNED", "pushAccountReceipts=MCC-1,MCC-1&status=APPROVED", "%zz=%zz", ""];
+        let odd = [
+            "status=APPROVED",
+            "pushAccountReceipts=MCC-1&status=OWNED",
+            "pushAccountReceipts=MCC-1,MCC-1&status=APPROVED",
+            "pushAccountReceipts=MCC-1,MCC-1&status=APPROVED,CANCELLED",
+            "%zz=%zz",
+            "",
+        ];
         for query in odd {
             assert!(ReturnReport::from_query(query).matching(&["MCC-1"]).is_none(), "{query}");
         }
         let long = format!("pushAccountReceipts={}&status=APPROVED", "A".repeat(2000));
         assert!(ReturnReport::from_query(&long).receipts.is_none());
+    }
+
+    /// Issue 15 item 4: `accountHolderDataSupplied` is true only when a
+    /// holder field is actually in the payload.
+    #[test]
+    fn holder_data_is_sent_only_with_something_in_it() {
+        use crate::store::{AccountHolderData, Cardholder};
+        let tr = |fields: &[&str]| -> TokenRequestor {
+            serde_json::from_value(serde_json::json!({
+                "tokenRequestorId": "50123197928", "name": "T", "consumerFacingEntityName": "T",
+                "tokenRequestorType": "WALLET", "enabledAccountRanges": [], "supportedAccountHolderData": fields,
+            }))
+            .unwrap()
+        };
+        let holder = |name: Option<&str>, email: Option<&str>| Cardholder {
+            id: 1,
+            login: "x".into(),
+            display_name: "X".into(),
+            locale: "en_US".into(),
+            holder: AccountHolderData { name: name.map(Into::into), email: email.map(Into::into), ..AccountHolderData::default() },
+        };
+        let wants_name_and_email = holder_fields(&tr(&["NAME", "EMAIL_ADDRESS", "SOMETHING_NEW"]));
+        assert!(super::holder_data(&holder(None, None), &wants_name_and_email).is_none(), "nothing to send");
+        let sent = super::holder_data(&holder(None, Some("a@b.example")), &wants_name_and_email).unwrap();
+        assert_eq!((sent.account_holder_name, sent.account_holder_email_address.as_deref()), (None, Some("a@b.example")));
+        assert!(super::holder_data(&holder(Some("A"), Some("a@b.example")), &holder_fields(&tr(&[]))).is_none(), "TR takes none");
+        assert!(super::holder_data(&holder(Some("A"), None), &holder_fields(&tr(&["ADDRESS"]))).is_none(), "TR takes what we lack");
+    }
+
+    /// Issue 15 item 5: receipts are handed off with five minutes left at least.
+    #[test]
+    fn receipts_go_to_the_tr_with_time_for_a_sign_up() {
+        let settings = super::ProvisioningSettings::default();
+        assert!(settings.refresh_margin_secs >= 300);
+        assert!(!settings.complete_issuer_app_activation && !settings.resend_same_request_id);
+        let mut too_long = settings.clone();
+        too_long.refresh_margin_secs = 15 * 60;
+        assert!(too_long.validate().is_err(), "a margin as long as the receipts' life would re-push every time");
     }
 
     #[test]

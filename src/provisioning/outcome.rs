@@ -101,6 +101,7 @@ pub fn reason_message(reason: Option<&str>, recoverable: bool) -> &'static str {
     match reason {
         Some("ACCOUNT_INELIGIBLE") => "This card can't be added there. You can still use it as usual.",
         Some("CARD_EXPIRED" | "EXPIRED_CARD") => "This card has expired.",
+        Some("NO_PUSH_METHOD") => "This wallet or merchant can't be reached from this device, so nothing was added. You can try from another device.",
         _ if recoverable => "Mastercard couldn't process this just now. Please try again in a moment.",
         _ => "This couldn't be completed. Please contact us if you need help.",
     }
@@ -119,7 +120,7 @@ mod tests {
             error_recoverable: Some(true),
             reported_status: reported.map(str::to_string),
             issued: receipt
-                .map(|r| IssuedReceipt { receipt: r.into(), expires_at: 1_000, reported_status: reported.map(str::to_string) })
+                .map(|r| IssuedReceipt { receipt: r.into(), expires_at: 1_000, reported_status: reported.map(str::to_string), digitization_data: None })
                 .into_iter()
                 .collect(),
         }
@@ -162,7 +163,7 @@ mod tests {
     #[test]
     fn every_receipt_a_record_was_given_counts() {
         let mut account = account(Some("B"), Some("CANCELLED"));
-        account.issued.insert(0, IssuedReceipt { receipt: "A".into(), expires_at: 1_000, reported_status: None });
+        account.issued.insert(0, IssuedReceipt { receipt: "A".into(), expires_at: 1_000, reported_status: None, digitization_data: None });
         let events = vec![event_on("A", "ACTIVE", 10)];
         assert_eq!(AccountOutcome::of(&account, &events, 500), AccountOutcome::Added, "a token is active through A");
         assert_eq!(AccountOutcome::of(&account, &[], 500), AccountOutcome::Pending, "A can still be used: not cancelled");

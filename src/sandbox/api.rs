@@ -134,7 +134,8 @@ pub async fn eligibility(state: web::Data<SandboxState>, req: HttpRequest, body:
         .collect();
     json(
         StatusCode::OK,
-        &GetEligibleTokenRequestorsResponse { response_id: Some(response_id()), token_requestors, errors: Vec::new() },
+        // The spec: "responseId … matching the requestId supplied in the request".
+        &GetEligibleTokenRequestorsResponse { response_id: Some(request.request_id.clone()), token_requestors, errors: Vec::new() },
     )
 }
 
@@ -326,6 +327,12 @@ async fn push(state: &SandboxState, body: &[u8]) -> Result<PushMultipleAccountsR
                     redeemed: false,
                 };
                 if state.issue_receipt(id.clone(), receipt, now) {
+                    if tr.issuer_initiated_digitization && request.request_issuer_initiated_digitization_data == Some(true) {
+                        // What real MDES gives: base64 of a fundingAccountInfo object.
+                        let info = serde_json::json!({ "fundingAccountInfo": { "pushAccountReceipt": id } });
+                        entry.issuer_initiated_digitization_data =
+                            Some(base64::engine::general_purpose::STANDARD.encode(info.to_string()));
+                    }
                     entry.push_account_receipt = Some(id.clone());
                     issued.push(id);
                 } else {
@@ -335,17 +342,18 @@ async fn push(state: &SandboxState, body: &[u8]) -> Result<PushMultipleAccountsR
         }
         entries.push(entry);
     }
-    let wire = SandboxData::to_wire(tr, &state.site_base);
     let mut response = PushMultipleAccountsResponse {
-        response_id: Some(response_id()),
-        available_push_methods: wire.available_push_methods,
-        token_requestor_signature_support: Some(true),
+        response_id: Some(request.request_id.clone()),
+        // With the receipts, the URIs of the TR's interfaces (also for a TR
+        // whose catalogue entry lists none).
+        available_push_methods: SandboxData::push_methods(tr, &state.site_base),
+        token_requestor_signature_support: Some(tr.signature_support),
         ..Default::default()
     };
     if issued.is_empty() {
         // Nothing issued: the first account's error is also the call's error.
         response.errors = entries.iter().flat_map(|e| e.errors.first().cloned()).take(1).collect();
-    } else {
+    } else if tr.signature_support {
         let payload = PushSignaturePayload::new(issued, request.signature_data.as_ref());
         let signed = serde_json::to_vec(&payload)
             .ok()

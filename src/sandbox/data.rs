@@ -36,8 +36,45 @@ pub struct SandboxTokenRequestor {
     pub supports_multiple_pushed_cards: bool,
     /// Any of `NAME`, `ADDRESS`, `EMAIL_ADDRESS`, `MOBILE_PHONE_NUMBER`.
     pub supported_account_holder_data: Vec<String>,
+    /// Empty: no `imageAssetId` (the portal shows its placeholder).
+    #[serde(default)]
     pub image_asset_id: String,
     pub logo: Logo,
+    /// Whether getEligibleTokenRequestors lists `availablePushMethods` (URIs)
+    /// for it. MDES need not: then only `supportedPushMethods` says how it
+    /// takes pushes, and the URIs come with the push answer.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub catalog_lists_uris: bool,
+    /// Answer only what the spec requires (plus `supportedPushMethods` and
+    /// `supportsMultiplePushedCards`): no `walletId`, `supportedAccountHolderData`,
+    /// `supportsCardHolderAuthentication`, `supportsTokenConnect`,
+    /// `supportIssuerInitiatedDigitizationData`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub spec_minimal: bool,
+    /// URIs per push method (`ANDROID`, `IOS`, `WEB`) instead of this
+    /// sandbox's pages: app links and custom schemes (`intent://…`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub push_uris: std::collections::BTreeMap<String, String>,
+    /// `tokenRequestorSignatureSupport`: false → the push answer carries no
+    /// `signature`, and the TR's page expects none.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub signature_support: bool,
+    /// `supportIssuerInitiatedDigitizationData`: the push answer carries
+    /// `issuerInitiatedDigitizationData` when the issuer asks for it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub issuer_initiated_digitization: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,8 +161,13 @@ impl SandboxData {
                     return Err(format!("{id}: account range {r:?} must be 9 to 19 digits"));
                 }
             }
-            if tr.image_asset_id.is_empty() || tr.image_asset_id.len() > 64 {
-                return Err(format!("{id}: imageAssetId must be 1 to 64 characters"));
+            if tr.image_asset_id.len() > 64 {
+                return Err(format!("{id}: imageAssetId must be at most 64 characters (empty: none)"));
+            }
+            for (method, uri) in &tr.push_uris {
+                if !["WEB", "IOS", "ANDROID"].contains(&method.as_str()) || uri.is_empty() {
+                    return Err(format!("{id}: pushUris takes WEB, IOS or ANDROID with a URI, not {method:?}"));
+                }
             }
             if crate::sandbox::png::parse_color(&tr.logo.color).is_none() {
                 return Err(format!("{id}: logo color {:?} must be #rrggbb", tr.logo.color));
@@ -152,30 +194,39 @@ impl SandboxData {
     pub fn to_wire(tr: &SandboxTokenRequestor, site_base: &str) -> TokenRequestor {
         let methods: Vec<PushMethodType> =
             tr.supported_push_methods.iter().map(|m| PushMethodType::from(m.as_str())).collect();
-        let available = methods
-            .iter()
-            .map(|m| PushMethod { method_type: m.clone(), uri: push_uri(site_base, &tr.token_requestor_id, m) })
-            .collect();
+        let minimal = tr.spec_minimal;
         TokenRequestor {
             token_requestor_id: tr.token_requestor_id.clone(),
             name: tr.name.clone(),
             consumer_facing_entity_name: tr.consumer_facing_entity_name.clone(),
-            image_asset_id: Some(tr.image_asset_id.clone()),
+            image_asset_id: Some(tr.image_asset_id.clone()).filter(|id| !id.is_empty()),
             token_requestor_type: TokenRequestorType::from(tr.token_requestor_type.as_str()),
-            wallet_id: tr.wallet_id.clone(),
+            wallet_id: tr.wallet_id.clone().filter(|_| !minimal),
             enabled_account_ranges: tr.enabled_account_ranges.iter().filter_map(|r| pad_range(r)).collect(),
+            available_push_methods: if tr.catalog_lists_uris { Self::push_methods(tr, site_base) } else { Vec::new() },
             supported_push_methods: methods,
-            available_push_methods: available,
             supports_multiple_pushed_cards: Some(tr.supports_multiple_pushed_cards),
             supported_account_holder_data: tr
                 .supported_account_holder_data
                 .iter()
                 .map(|d| AccountHolderDataType::from(d.as_str()))
                 .collect(),
-            supports_card_holder_authentication: Some(true),
-            supports_token_connect: Some(true),
-            support_issuer_initiated_digitization_data: Some(false),
+            supports_card_holder_authentication: Some(true).filter(|_| !minimal),
+            supports_token_connect: Some(true).filter(|_| !minimal),
+            support_issuer_initiated_digitization_data: Some(tr.issuer_initiated_digitization).filter(|_| !minimal),
         }
+    }
+
+    /// The TR's push methods with their URIs, as the push answer gives them.
+    pub fn push_methods(tr: &SandboxTokenRequestor, site_base: &str) -> Vec<PushMethod> {
+        tr.supported_push_methods
+            .iter()
+            .map(|m| {
+                let method_type = PushMethodType::from(m.as_str());
+                let uri = tr.push_uris.get(m).cloned().unwrap_or_else(|| push_uri(site_base, &tr.token_requestor_id, &method_type));
+                PushMethod { method_type, uri }
+            })
+            .collect()
     }
 }
 
@@ -199,6 +250,16 @@ pub mod trid {
     pub const APP_ONLY: &str = "50100000003";
     pub const DEBIT_ONLY: &str = "50100000004";
     pub const HOSTILE: &str = "50100000005";
+    /// Spec-minimal: only `supportedPushMethods`, no URIs and no logo in the catalogue.
+    pub const LITE: &str = "50100000006";
+    /// App links and a custom scheme for its app push methods.
+    pub const APP_LINKS: &str = "50100000007";
+    /// `tokenRequestorSignatureSupport: false`: no `signature`.
+    pub const NO_SIGNATURE: &str = "50100000008";
+    /// `supportIssuerInitiatedDigitizationData: true` (the proprietary path).
+    pub const PROPRIETARY: &str = "50100000009";
+    /// Its push answer gives only a `javascript:` URI: nothing to hand off to.
+    pub const BROKEN_LINK: &str = "50100000010";
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -209,7 +270,7 @@ const HOSTILE_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="192
 
 impl Default for SandboxData {
     fn default() -> Self {
-        use crate::demo::{ACCOUNT_RANGE, CREDIT_RANGE, DEBIT_RANGE};
+        use crate::demo::{ACCOUNT_RANGE, CREDIT_RANGE, DEBIT_RANGE, QA_RANGE};
         let all = strings(&[CREDIT_RANGE, DEBIT_RANGE, ACCOUNT_RANGE]);
         let cards = strings(&[CREDIT_RANGE, DEBIT_RANGE]);
         let tr = |id: &str, name: &str, display: &str, kind: &str, color: &str| SandboxTokenRequestor {
@@ -224,7 +285,16 @@ impl Default for SandboxData {
             supported_account_holder_data: Vec::new(),
             image_asset_id: format!("sandbox-asset-{id}"),
             logo: Logo { color: color.into(), svg: None },
+            catalog_lists_uris: true,
+            spec_minimal: false,
+            push_uris: Default::default(),
+            signature_support: true,
+            issuer_initiated_digitization: false,
         };
+        // Token requestors with hostile or spec-minimal data serve only the
+        // QA cardholder's range: the demo cardholders see the portal as a
+        // bank's customers would.
+        let qa = strings(&[QA_RANGE]);
         // Exactly 100 characters, with markup a careless page would render.
         let hostile_name = {
             let mut s = String::from("<b>Bold</b> <script>alert(1)</script> & \"Quotes\" 'n' Ünïcödé — ");
@@ -259,10 +329,46 @@ impl Default for SandboxData {
                     ..tr(trid::DEBIT_ONLY, "Sandbox Debit Club GmbH", "Sandbox Debit Club (debit cards only)", "MERCHANT", "#bf8700")
                 },
                 SandboxTokenRequestor {
+                    enabled_account_ranges: qa.clone(),
                     supports_multiple_pushed_cards: true,
                     supported_account_holder_data: strings(&["NAME", "SOMETHING_NEW"]),
                     logo: Logo { color: "#c0392b".into(), svg: Some(HOSTILE_SVG.into()) },
                     ..tr(trid::HOSTILE, "Hostile <i>Data</i> Corp", &hostile_name, "SUPER_APP", "#c0392b")
+                },
+                SandboxTokenRequestor {
+                    enabled_account_ranges: qa.clone(),
+                    supported_push_methods: strings(&["WEB", "IOS", "ANDROID"]),
+                    image_asset_id: String::new(),
+                    catalog_lists_uris: false,
+                    spec_minimal: true,
+                    ..tr(trid::LITE, "Sandbox Lite Wallet Ltd", "Sandbox Lite Wallet (spec-minimal)", "WALLET", "#57606a")
+                },
+                SandboxTokenRequestor {
+                    enabled_account_ranges: qa.clone(),
+                    supported_push_methods: strings(&["WEB", "IOS", "ANDROID"]),
+                    push_uris: [
+                        ("ANDROID".to_string(), "intent://push#Intent;scheme=sandboxwallet;package=com.example.sandboxwallet;end".to_string()),
+                        ("IOS".to_string(), "sandboxwallet://push".to_string()),
+                    ]
+                    .into_iter()
+                    .collect(),
+                    ..tr(trid::APP_LINKS, "Sandbox App Link Wallet Ltd", "Sandbox App Link Wallet", "WALLET", "#0969da")
+                },
+                SandboxTokenRequestor {
+                    enabled_account_ranges: qa.clone(),
+                    signature_support: false,
+                    ..tr(trid::NO_SIGNATURE, "Sandbox Unsigned Shop plc", "Sandbox Unsigned Shop (no signature)", "MERCHANT", "#9a6700")
+                },
+                SandboxTokenRequestor {
+                    enabled_account_ranges: qa.clone(),
+                    catalog_lists_uris: false,
+                    push_uris: [("WEB".to_string(), "javascript:alert('push answer')".to_string())].into_iter().collect(),
+                    ..tr(trid::BROKEN_LINK, "Sandbox Broken Link Ltd", "Sandbox Broken Link (hostile push answer)", "WALLET", "#6e7781")
+                },
+                SandboxTokenRequestor {
+                    enabled_account_ranges: qa,
+                    issuer_initiated_digitization: true,
+                    ..tr(trid::PROPRIETARY, "Sandbox Partner Pay Ltd", "Sandbox Partner Pay (proprietary)", "WALLET", "#cf222e")
                 },
             ],
             test_cards: vec![
@@ -274,6 +380,7 @@ impl Default for SandboxData {
                 card("5204731600060605", Scenario::SlowMdes, "Slow MDES"),
                 card("5204731600070703", Scenario::MdesUnavailable, "MDES unavailable (503)"),
                 card("5355220100080807", Scenario::ReceiptExpired, "Receipt expired"),
+                card(crate::demo::QA_SPEC_MINIMAL_CARD, Scenario::Approved, "Approved, at the spec-minimal and hostile token requestors"),
             ],
         }
     }

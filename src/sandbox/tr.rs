@@ -108,6 +108,19 @@ fn compare(query: &[(String, String)], signed: &PushSignaturePayload) -> Result<
     Ok(receipts)
 }
 
+/// The receipts of an unsigned hand-off: `pushAccountReceipts=a,b` or one
+/// `pushAccountReceipt=` per receipt.
+fn unsigned_receipts(query: &[(String, String)]) -> Vec<String> {
+    query
+        .iter()
+        .flat_map(|(k, v)| match k.as_str() {
+            "pushAccountReceipts" => v.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect(),
+            "pushAccountReceipt" if !v.is_empty() => vec![v.clone()],
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 /// GET the push URI: check MDES's signature against the query, then ask the
 /// cardholder to sign in.
 pub async fn push(state: web::Data<SandboxState>, req: HttpRequest) -> HttpResponse {
@@ -131,24 +144,39 @@ pub async fn push(state: web::Data<SandboxState>, req: HttpRequest) -> HttpRespo
         Ok(q) => q,
         Err(_) => return refuse("the address is malformed"),
     };
-    let Some(signature) = query.iter().find(|(k, _)| k == "signature").map(|(_, v)| v.clone()) else {
-        return refuse("there is no MDES signature");
-    };
-    let verified = match jws::verify(&signature, &state.jwks) {
-        Ok(v) => v,
-        Err(_) => return refuse("MDES's signature does not verify"),
-    };
-    let Ok(signed) = serde_json::from_slice::<PushSignaturePayload>(&verified.payload) else {
-        return refuse("MDES's signature carries an unreadable payload");
-    };
-    let receipts = match compare(&query, &signed) {
-        Ok(r) => r,
-        Err(why) => return refuse(why),
+    let signature = query.iter().find(|(k, _)| k == "signature").map(|(_, v)| v.clone());
+    let (receipts, callback_url) = if tr.signature_support {
+        let Some(signature) = signature else {
+            return refuse("there is no MDES signature");
+        };
+        let verified = match jws::verify(&signature, &state.jwks) {
+            Ok(v) => v,
+            Err(_) => return refuse("MDES's signature does not verify"),
+        };
+        let Ok(signed) = serde_json::from_slice::<PushSignaturePayload>(&verified.payload) else {
+            return refuse("MDES's signature carries an unreadable payload");
+        };
+        match compare(&query, &signed) {
+            Ok(r) => (r, signed.callback_url.clone()),
+            Err(why) => return refuse(why),
+        }
+    } else {
+        // A TR without signature support: MDES sent none, so none may come
+        // (an empty `signature=` is a portal bug); the receipts prove
+        // themselves when redeemed.
+        if signature.is_some() {
+            return refuse("a signature was sent to a token requestor that does not support one");
+        }
+        let receipts = unsigned_receipts(&query);
+        if receipts.is_empty() {
+            return refuse("no pushAccountReceipts in the address");
+        }
+        (receipts, query.iter().find(|(k, _)| k == "callbackURL").map(|(_, v)| v.clone()))
     };
     let journey = Journey {
         token_requestor_id: trid.clone(),
         receipts,
-        callback_url: signed.callback_url.clone(),
+        callback_url,
         stage: Stage::SignIn,
         created_at: now_secs(),
         cardholder: String::new(),

@@ -20,7 +20,7 @@ use sqlx::migrate::Migrator;
 pub use accounts::{AccountKind, FundingAccount, NewFundingAccount};
 pub use catalog::{CatalogStatus, Logo};
 pub use cardholders::{AccountHolderData, Cardholder, NewCardholder};
-pub use provisioning::{IssuedReceipt, NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, StoredTokenEvent};
+pub use provisioning::{IssuedReceipt, NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, PushedAccount, StoredTokenEvent};
 pub use sessions::{CARDHOLDER_KEY as CARDHOLDER_SESSION_KEY, SqlSessionStore};
 pub use step_up::{CodeIssue, NewCode, TRIES_PER_CODE};
 pub use throttle::{AttemptEnd, FailureScope};

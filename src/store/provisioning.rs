@@ -29,6 +29,8 @@ pub struct ProvisioningAccount {
 pub struct IssuedReceipt {
     pub receipt: String,
     pub expires_at: i64,
+    /// `issuerInitiatedDigitizationData` MDES gave with it (proprietary path).
+    pub digitization_data: Option<String>,
     /// What the TR reported on return for it (not proof).
     pub reported_status: Option<String>,
 }
@@ -54,6 +56,9 @@ pub struct ProvisioningRecord {
     pub returned_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// SHA-256 of the CSRF token of the session that stepped up for it.
+    pub step_up_binding: Option<String>,
+    pub stepped_up_at: Option<i64>,
     pub accounts: Vec<ProvisioningAccount>,
 }
 
@@ -67,6 +72,8 @@ pub struct NewProvisioning<'a> {
     pub request_id: &'a str,
     pub locale: &'a str,
     pub holder_data_supplied: bool,
+    /// The session that confirmed the push (see `TypedSession::step_up_binding`).
+    pub step_up_binding: &'a str,
     /// `(pushAccountId, funding account public id)` in push order.
     pub accounts: &'a [(String, String)],
 }
@@ -77,8 +84,20 @@ pub struct PushResult<'a> {
     pub push_uri: &'a str,
     pub signature: Option<&'a str>,
     pub receipts_expire_at: i64,
-    /// `(pushAccountId, receipt, error reason, recoverable)`.
-    pub accounts: Vec<(&'a str, Option<&'a str>, Option<&'a str>, Option<bool>)>,
+    /// `accountHolderDataSupplied` as sent on this push: the flag handed off
+    /// with its receipts.
+    pub holder_data_supplied: bool,
+    pub accounts: Vec<PushedAccount<'a>>,
+}
+
+/// One account of a push answer.
+pub struct PushedAccount<'a> {
+    pub push_account_id: &'a str,
+    pub receipt: Option<&'a str>,
+    pub error_reason: Option<&'a str>,
+    pub recoverable: Option<bool>,
+    /// `issuerInitiatedDigitizationData`, when asked for and given.
+    pub digitization_data: Option<&'a str>,
 }
 
 /// A token event as stored.
@@ -93,7 +112,7 @@ pub struct StoredTokenEvent {
 
 const COLUMNS: &str = "id, cardholder_id, trid, tr_name, state, request_id, push_count, locale, holder_data_supplied, \
     push_method, push_uri, signature, receipts_expire_at, error_reason, error_recoverable, reported_by_tr, returned_at, \
-    created_at, updated_at";
+    created_at, updated_at, step_up_binding, stepped_up_at";
 
 /// Only the token's SHA-256 is looked up, so an index leak opens no record.
 fn callback_token_hash(token: &str) -> String {
@@ -112,8 +131,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO provisionings (id, callback_token_hash, submission_id, cardholder_id, trid, tr_name, state, \
-             request_id, push_count, locale, holder_data_supplied, created_at, updated_at, callback_token_enc) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $11, $12)",
+             request_id, push_count, locale, holder_data_supplied, created_at, updated_at, callback_token_enc, \
+             step_up_binding, stepped_up_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $11, $12, $13, $11)",
         )
         .bind(new.id)
         .bind(callback_token_hash(new.callback_token))
@@ -127,6 +147,7 @@ impl Store {
         .bind(i64::from(new.holder_data_supplied))
         .bind(now)
         .bind(self.vault.seal_text(new.callback_token, new.id)?)
+        .bind(new.step_up_binding)
         .execute(&mut *tx)
         .await?;
         for (position, (push_account_id, funding_account_id)) in new.accounts.iter().enumerate() {
@@ -194,7 +215,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let issued = sqlx::query(
-            "SELECT push_account_id, receipt, expires_at, reported_status FROM provisioning_receipts \
+            "SELECT push_account_id, receipt, expires_at, reported_status, digitization_data FROM provisioning_receipts \
              WHERE provisioning_id = $1 ORDER BY issued_at, receipt",
         )
         .bind(&record.id)
@@ -211,6 +232,7 @@ impl Store {
                         receipt: i.try_get("receipt")?,
                         expires_at: i.try_get("expires_at")?,
                         reported_status: i.try_get("reported_status")?,
+                        digitization_data: i.try_get("digitization_data")?,
                     });
                 }
             }
@@ -230,31 +252,29 @@ impl Store {
         Ok(record)
     }
 
-    /// `from` → `Created` with a new request id, before another push (fresh
+    /// `from` → `Created` with `request_id`, before another push (fresh
     /// receipts, or a retry). False when the record was not in `from`.
-    /// The callback token changes too: links from the earlier push stop working.
+    /// The callback link stays the same: a tab still at the TR with the
+    /// earlier receipts comes back to the same record.
     /// Refused (false) too once the record made `max_pushes` pushes.
     pub async fn begin_repush(
         &self,
         id: &str,
         from: ProvisioningState,
         request_id: &str,
-        callback_token: &str,
         max_pushes: i64,
     ) -> Result<bool, StoreError> {
         debug_assert!(from.can_become(ProvisioningState::Created));
         let done = sqlx::query(
-            "UPDATE provisionings SET state = $1, request_id = $2, callback_token_hash = $6, callback_token_enc = $7, \
+            "UPDATE provisionings SET state = $1, request_id = $2, \
              push_count = push_count + 1, error_reason = NULL, error_recoverable = NULL, updated_at = $3 \
-             WHERE id = $4 AND state = $5 AND push_count < $8",
+             WHERE id = $4 AND state = $5 AND push_count < $6",
         )
         .bind(ProvisioningState::Created.as_str())
         .bind(request_id)
         .bind(now_unix())
         .bind(id)
         .bind(from.as_str())
-        .bind(callback_token_hash(callback_token))
-        .bind(self.vault.seal_text(callback_token, id)?)
         .bind(max_pushes)
         .execute(&self.pool)
         .await?;
@@ -262,19 +282,27 @@ impl Store {
     }
 
     /// `Created` → `Created`: claims a push that was cut off before its
-    /// answer was stored (process killed, connection lost) for a resend with
-    /// the SAME request id. The compare-and-set is on `updated_at` as read,
-    /// so of two tabs or two instances only one resends. The request id and
-    /// callback token stay as they were.
-    pub async fn claim_interrupted_push(&self, id: &str, seen_updated_at: i64) -> Result<bool, StoreError> {
+    /// answer was stored (process killed, connection lost) for a resend,
+    /// with `new_request_id` or, when `None`, the same one. The compare-and-set
+    /// is on `updated_at` as read, so of two tabs or two instances only one
+    /// resends; refused too once the record made `max_pushes` pushes.
+    pub async fn claim_interrupted_push(
+        &self,
+        id: &str,
+        seen_updated_at: i64,
+        new_request_id: Option<&str>,
+        max_pushes: i64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE provisionings SET push_count = push_count + 1, updated_at = $1 \
-             WHERE id = $2 AND state = $3 AND updated_at = $4",
+            "UPDATE provisionings SET push_count = push_count + 1, updated_at = $1, request_id = COALESCE($6, request_id) \
+             WHERE id = $2 AND state = $3 AND updated_at = $4 AND push_count < $5",
         )
         .bind(now_unix().max(seen_updated_at + 1))
         .bind(id)
         .bind(ProvisioningState::Created.as_str())
         .bind(seen_updated_at)
+        .bind(max_pushes)
+        .bind(new_request_id)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -285,7 +313,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE provisionings SET state = $1, push_method = $2, push_uri = $3, signature = $4, \
-             receipts_expire_at = $5, updated_at = $6 WHERE id = $7 AND state = $8",
+             receipts_expire_at = $5, updated_at = $6, holder_data_supplied = $9 WHERE id = $7 AND state = $8",
         )
         .bind(ProvisioningState::Pushed.as_str())
         .bind(result.push_method)
@@ -295,36 +323,38 @@ impl Store {
         .bind(now_unix())
         .bind(id)
         .bind(ProvisioningState::Created.as_str())
+        .bind(i64::from(result.holder_data_supplied))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
             return Ok(false);
         }
         let now = now_unix();
-        for (push_account_id, receipt, reason, recoverable) in &result.accounts {
+        for account in &result.accounts {
             sqlx::query(
                 "UPDATE provisioning_accounts SET receipt = $1, error_reason = $2, error_recoverable = $3, \
                  reported_status = NULL WHERE provisioning_id = $4 AND push_account_id = $5",
             )
-            .bind(*receipt)
-            .bind(*reason)
-            .bind(recoverable.map(i64::from))
+            .bind(account.receipt)
+            .bind(account.error_reason)
+            .bind(account.recoverable.map(i64::from))
             .bind(id)
-            .bind(*push_account_id)
+            .bind(account.push_account_id)
             .execute(&mut *tx)
             .await?;
-            if let Some(receipt) = receipt {
+            if let Some(receipt) = account.receipt {
                 // A receipt MDES hands out twice (a resend with the same
                 // requestId) is the same receipt: kept once.
                 sqlx::query(
-                    "INSERT INTO provisioning_receipts (receipt, provisioning_id, push_account_id, issued_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (receipt) DO NOTHING",
+                    "INSERT INTO provisioning_receipts (receipt, provisioning_id, push_account_id, issued_at, expires_at, \
+                     digitization_data) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (receipt) DO NOTHING",
                 )
-                .bind(*receipt)
+                .bind(receipt)
                 .bind(id)
-                .bind(*push_account_id)
+                .bind(account.push_account_id)
                 .bind(now)
                 .bind(result.receipts_expire_at)
+                .bind(account.digitization_data)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -485,6 +515,8 @@ fn record_from_row(r: &AnyRow) -> Result<ProvisioningRecord, StoreError> {
         returned_at: r.try_get("returned_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        step_up_binding: r.try_get("step_up_binding")?,
+        stepped_up_at: r.try_get("stepped_up_at")?,
         accounts: Vec::new(),
     })
 }

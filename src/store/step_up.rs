@@ -83,21 +83,25 @@ impl Store {
 
     /// One check of `code_hash` for `purpose` against the live code, in one
     /// statement: it counts a try, and when the hash and purpose match it
-    /// uses the code up. True for a match — for exactly one of any number of
-    /// parallel checks, and never after the code's [`TRIES_PER_CODE`] tries.
-    /// (The stored value is a hash of the code, so comparing it in SQL tells
-    /// a timing observer nothing about the code.)
+    /// uses the code up for the form `submission_id`. True for a match — for
+    /// exactly one of any number of parallel checks, and never after the
+    /// code's [`TRIES_PER_CODE`] tries — and for the same form again (a double
+    /// click) once its code is used. (The stored value is a hash of the code,
+    /// so comparing it in SQL tells a timing observer nothing about the code.)
     pub async fn check_step_up_code(
         &self,
         cardholder_id: i64,
         code_hash: &str,
         purpose: &str,
+        submission_id: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
         let row = sqlx::query(
             "UPDATE step_up_codes SET tries = tries + 1, \
-               code_hash = CASE WHEN code_hash = $4 AND purpose = $5 THEN NULL ELSE code_hash END, \
-               demo_code = CASE WHEN code_hash = $4 AND purpose = $5 THEN NULL ELSE demo_code END \
+               used_hash = CASE WHEN code_hash = $4 AND purpose = $5 THEN code_hash ELSE used_hash END, \
+               used_by = CASE WHEN code_hash = $4 AND purpose = $5 THEN $6 ELSE used_by END, \
+               demo_code = CASE WHEN code_hash = $4 AND purpose = $5 THEN NULL ELSE demo_code END, \
+               code_hash = CASE WHEN code_hash = $4 AND purpose = $5 THEN NULL ELSE code_hash END \
              WHERE cardholder_id = $1 AND code_hash IS NOT NULL AND expires_at > $2 AND tries < $3 \
              RETURNING code_hash",
         )
@@ -106,11 +110,24 @@ impl Store {
         .bind(TRIES_PER_CODE)
         .bind(code_hash)
         .bind(purpose)
+        .bind(submission_id)
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(r) => Ok(r.try_get::<Option<String>, _>("code_hash")?.is_none()),
-            None => Ok(false),
+        if let Some(r) = row {
+            return Ok(r.try_get::<Option<String>, _>("code_hash")?.is_none());
         }
+        // No live code: the same form sent again with the code it used.
+        let again = sqlx::query(
+            "SELECT 1 AS n FROM step_up_codes WHERE cardholder_id = $1 AND used_hash = $2 AND used_by = $3 \
+             AND purpose = $4 AND expires_at > $5",
+        )
+        .bind(cardholder_id)
+        .bind(code_hash)
+        .bind(submission_id)
+        .bind(purpose)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(again.is_some())
     }
 }

@@ -12,7 +12,11 @@ use super::{Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureScope {
+    /// Password guesses for a login (sign-in and step-up).
     Login,
+    /// One-time code guesses for a login: a right password forgives none.
+    Code,
+    /// Any guess from a client address.
     Address,
 }
 
@@ -20,6 +24,7 @@ impl FailureScope {
     fn as_db(self) -> &'static str {
         match self {
             Self::Login => "login",
+            Self::Code => "code",
             Self::Address => "address",
         }
     }
@@ -88,6 +93,21 @@ impl Store {
         );
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scope.as_db()).bind(subject).execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// `(failures, attempts under way)` for `subject` as stored (whatever the
+    /// window): for operators and tests.
+    pub async fn attempt_counts(&self, scope: FailureScope, subject: &str) -> Result<(i64, i64), StoreError> {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT failures, in_flight FROM sign_in_failures WHERE scope = $1 AND subject = $2")
+            .bind(scope.as_db())
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok((r.try_get("failures")?, r.try_get("in_flight")?)),
+            None => Ok((0, 0)),
+        }
     }
 
     /// Seconds until `subject`'s window ends (0 when there is none).

@@ -65,15 +65,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/provisioning/return/{token}").get(pages::provisioning::returned))
         .service(web::resource("/provisioning/{id}").get(pages::provisioning::show))
         .service(web::resource("/provisioning/{id}/continue").get(pages::provisioning::continue_to_tr))
-        .service(web::resource("/provisioning/{id}/retry").post(pages::provisioning::retry));
+        .service(web::resource("/provisioning/{id}/retry").post(pages::provisioning::retry))
+        .service(web::resource("/provisioning/{id}/resend").post(pages::provisioning::resend));
 }
 
-/// The client's address, for every throttle and the logs: the TCP peer, or —
+/// The client's address as every throttle counts it: the TCP peer, or —
 /// with `server.trust_forwarded_for`, behind the bank's own proxy — the
 /// *last* `X-Forwarded-For` entry, the one that proxy added for the peer it
 /// saw. Earlier entries come from the client and can say anything (a proxy
-/// that appends keeps them), so they never count.
+/// that appends keeps them), so they never count; an entry that is not an
+/// IP address counts as the peer. An IPv4-mapped IPv6 address counts as the
+/// IPv4 one, and IPv6 addresses by their /64 (one subscriber's network).
 pub fn client_address(req: &actix_web::HttpRequest, settings: &Settings) -> String {
+    throttle_key(client_ip(req, settings))
+}
+
+fn client_ip(req: &actix_web::HttpRequest, settings: &Settings) -> Option<std::net::IpAddr> {
     if settings.server.trust_forwarded_for {
         let last = req
             .headers()
@@ -84,10 +91,33 @@ pub fn client_address(req: &actix_web::HttpRequest, settings: &Settings) -> Stri
             .filter(|v| !v.is_empty())
             .last();
         if let Some(last) = last.and_then(|v| v.parse::<std::net::IpAddr>().ok()) {
-            return last.to_string();
+            return Some(last);
         }
     }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    req.peer_addr().map(|a| a.ip())
+}
+
+fn throttle_key(ip: Option<std::net::IpAddr>) -> String {
+    match ip.map(|ip| ip.to_canonical()) {
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Some(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        None => "unknown".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn throttles_count_ipv6_by_network_and_mapped_ipv4_as_ipv4() {
+        let key = |s: &str| super::throttle_key(Some(s.parse().unwrap()));
+        assert_eq!(key("10.99.0.1"), key("::ffff:10.99.0.1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"), "one /64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+    }
 }
 
 /// Turns every 4xx/5xx into the HTML error page.

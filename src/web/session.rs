@@ -16,8 +16,6 @@ const CARDHOLDER_ID: &str = crate::store::CARDHOLDER_SESSION_KEY;
 const SIGNED_IN_AT: &str = "signed_in_at";
 const LAST_SEEN_AT: &str = "last_seen_at";
 const CSRF_TOKEN: &str = "csrf_token";
-/// `(record id, when)`: the record this session stepped up for last.
-const REPUSH_GRANT: &str = "repush_grant";
 
 /// Typed access to the session state; no other code names session keys.
 pub struct TypedSession(Session);
@@ -57,18 +55,13 @@ impl TypedSession {
         Ok(token)
     }
 
-    /// After a step-up and push: this session may push `record_id` again
-    /// for fresh receipts (see [`TypedSession::repush_granted`]).
-    pub fn grant_repushes(&self, record_id: &str) -> Result<(), AppError> {
-        self.insert(REPUSH_GRANT, (record_id, now_unix()))
-    }
-
-    /// Whether this session stepped up for `record_id` within `window_secs`:
-    /// only then may the record be pushed again without a new step-up.
-    pub fn repush_granted(&self, record_id: &str, window_secs: u64) -> bool {
-        let window = i64::try_from(window_secs).unwrap_or(i64::MAX);
-        self.get::<(String, i64)>(REPUSH_GRANT)
-            .is_some_and(|(id, at)| id == record_id && now_unix().saturating_sub(at) <= window)
+    /// What ties a push record to the session that stepped up for it: the
+    /// SHA-256 of this session's CSRF token (a per-session secret, renewed at
+    /// sign-in). Stored with the record before its first push, so it holds
+    /// even if the instance dies before this response is sent.
+    pub fn step_up_binding(&self) -> Result<String, AppError> {
+        use sha2::{Digest, Sha256};
+        Ok(hex::encode(Sha256::digest(self.csrf_token()?.as_bytes())))
     }
 
     /// The token stored in the session, if any (never creates one).

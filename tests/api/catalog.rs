@@ -84,7 +84,7 @@ async fn first_fetch_stores_trs_and_logos(engine: Engine) {
     // The issuer's ranges came from the stored cards, all in one call.
     let sent: Value = serde_json::from_slice(&mdes.received.lock().unwrap()[0].body).unwrap();
     let ranges: Vec<&str> = sent["accountRanges"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert_eq!(ranges, ["222300001", "520473160", "535522010", "987650001"]);
+    assert_eq!(ranges, ["222300001", "510000901", "520473160", "535522010", "987650001"]);
     assert!(mdes.received.lock().unwrap().iter().all(|r| r.signature_ok), "every call signed");
     // The logo is served from our origin, cached for good.
     let logo = app.get("/logos/asset-1").await;
@@ -379,6 +379,7 @@ async fn requestor_page_shows_only_trs_for_the_cardholders_cards_on_this_device(
         }
         let mut app_only = tr("22222222222", "App Only", &[CREDIT], None);
         app_only["availablePushMethods"] = json!([{"type": "IOS", "uri": "https://tr.example/ios"}]);
+        app_only["supportedPushMethods"] = json!(["IOS"]);
         eligibility(vec![
             tr("11111111111", "Debit Wallet", &[DEBIT], None),
             app_only,
@@ -448,16 +449,25 @@ async fn first_fetch_from_the_built_in_sandbox() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let ids = trids(&app.store).await;
-    assert_eq!(ids, ["50100000001", "50100000002", "50100000003", "50100000004", "50100000005"]);
-    // Every TR's logo was fetched and is served from our origin.
+    assert_eq!(
+        ids,
+        ["50100000001", "50100000002", "50100000003", "50100000004", "50100000005", "50100000006", "50100000007", "50100000008", "50100000009", "50100000010"]
+    );
+    // Every TR's logo was fetched and is served from our origin (the
+    // spec-minimal TR has none: the placeholder).
     for tr in app.store.token_requestors().await.unwrap().iter() {
-        let asset = tr.image_asset_id.clone().expect("sandbox TRs have logos");
+        let Some(asset) = tr.image_asset_id.clone() else {
+            assert_eq!(tr.token_requestor_id, "50100000006", "only the spec-minimal TR comes without a logo");
+            continue;
+        };
         let logo = app.get(&format!("/logos/{asset}")).await;
         assert_eq!(logo.status().as_u16(), 200, "{asset}");
     }
-    // The hostile TR renders harmlessly.
-    app.sign_in_as_alice().await;
-    let (_, html) = app.get_html("/add/requestors").await;
+    // The hostile TR renders harmlessly (it serves only the QA card).
+    let quinn = app.store.credentials(&pushprov::domain::Login::parse("quinn").unwrap()).await.unwrap().unwrap().0;
+    let qa_card = app.store.funding_accounts(quinn).await.unwrap().into_iter().find(|a| a.last4 == "8017").unwrap().public_id;
+    assert_eq!(app.sign_in("quinn", "quinn-demo-2026").await.status().as_u16(), 303);
+    let (_, html) = app.get_html(&format!("/add/requestors?cards={qa_card}")).await;
     assert_eq!(html.matches("<script").count(), 1, "only our own (nonced) script; none from TR data");
     assert!(!html.contains("<script>"), "TR markup is escaped");
     let names = texts_by_testid(&html, "tr-name");

@@ -145,7 +145,20 @@ async fn re_pushes_end_after_a_while_and_after_a_count() {
     assert_eq!(record_of(&app, &record).await.push_count, 1);
 }
 
-on_both_engines!(an_earlier_receipt_used_at_the_tr_counts);
+on_both_engines!(an_earlier_receipt_used_at_the_tr_counts, the_tab_with_the_earlier_receipts_comes_back_to_the_record);
+
+/// The tab still at the TR with the earlier receipts finishes there after
+/// a re-push: it comes back to the record (one return link per record, not
+/// "Page not found") and the page says what happened.
+async fn the_tab_with_the_earlier_receipts_comes_back_to_the_record(engine: Engine) {
+    let app = journey_app(engine, |_| {}).await;
+    let (record, with_a) = quinn_handed_off(&app).await;
+    continue_to_tr(&app, &record).await;
+    let back = come_back(&app, &at_tr(&app, &with_a, "accept").await).await;
+    assert_eq!(back, record);
+    let (codes, html) = outcomes_until(&app, &back, |codes| codes.iter().any(|c| c != "pending")).await;
+    assert_eq!((codes, view(&html)), (vec!["added".to_string()], "confirmation".to_string()));
+}
 
 /// Item 5: receipts A handed off, then a re-push gave B. The cardholder
 /// accepted at the TR with A and cancelled with B: a token is active, so
@@ -154,9 +167,9 @@ async fn an_earlier_receipt_used_at_the_tr_counts(engine: Engine) {
     let app = journey_app(engine, |_| {}).await;
     let (record, with_a) = quinn_handed_off(&app).await;
     let with_b = continue_to_tr(&app, &record).await;
-    assert_ne!(callback_of(&with_a), callback_of(&with_b));
-    // Accept with A (its callback link is the old one: the browser would get
-    // a 404 there; the token event is what counts).
+    assert_eq!(callback_of(&with_a), callback_of(&with_b), "one return link per record");
+    // Accept with A, in a tab that never comes back (the token event is
+    // what counts).
     at_tr(&app, &with_a, "accept").await;
     let back = come_back(&app, &at_tr(&app, &with_b, "cancel").await).await;
     let (codes, _) = outcomes_until(&app, &back, |codes| codes.iter().any(|c| c != "pending")).await;
@@ -264,4 +277,103 @@ async fn the_sign_in_page_writes_no_session_row(engine: Engine) {
     // The real form signs in, and only then is there a session.
     assert_eq!(app.sign_in("alice", "alice-demo-2026").await.status().as_u16(), 303);
     assert_eq!(app.store.session_rows().await.unwrap(), 1);
+}
+
+on_both_engines!(dropped_connections_leave_no_attempt_held, a_double_click_with_the_right_code_confirms_once_without_a_failure);
+
+/// Attack finding: sign-ins whose client hangs up mid-check used to keep
+/// their reservation until the window ended (the account locked with no
+/// failure recorded). The accounting runs to its end whatever the client does.
+async fn dropped_connections_leave_no_attempt_held(engine: Engine) {
+    let app = crate::helpers::spawn_app_with(engine, |_| {}).await;
+    let token = app.csrf_token("/login").await;
+    let hasty = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_provider(app.cookies.clone())
+        .timeout(std::time::Duration::from_millis(15))
+        .build()
+        .unwrap();
+    let attempts = (0..20).map(|i| {
+        let (client, url, token) = (hasty.clone(), app.url("/login"), token.clone());
+        async move {
+            let form = [("csrf_token", token.as_str()), ("login", "bruno"), ("password", "right-or-wrong"), ("next", "/cards")];
+            let _ = i;
+            client.post(url).form(&form).send().await.is_err()
+        }
+    });
+    let dropped = futures_util::future::join_all(attempts).await.iter().filter(|d| **d).count();
+    assert!(dropped > 0, "some requests were cut off mid-check");
+    // Every reservation is ended shortly after (the checks run to the end).
+    let mut held = (0, 0);
+    for _ in 0..100 {
+        held = (
+            app.store.attempt_counts(pushprov::store::FailureScope::Login, "bruno").await.unwrap().1,
+            app.store.attempt_counts(pushprov::store::FailureScope::Address, "127.0.0.1").await.unwrap().1,
+        );
+        if held == (0, 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(held, (0, 0), "no attempt left under way");
+}
+
+/// Attack finding: the same review form sent twice at once with the right
+/// code (a double click) showed "wrong code" for one and counted a failure.
+async fn a_double_click_with_the_right_code_confirms_once_without_a_failure(engine: Engine) {
+    let app = journey_app(engine, |s| s.provisioning.step_up = pushprov::provisioning::StepUp::Otp).await;
+    sign_in(&app, "quinn").await;
+    let card = card(&app, "quinn", "0105").await;
+    let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
+    let code: String = texts_by_testid(&html, "demo-code")[0].chars().filter(char::is_ascii_digit).collect();
+    let form = vec![
+        ("csrf_token", input(&html, "csrf_token").unwrap()),
+        ("submission_id", input(&html, "submission_id").unwrap()),
+        ("tr", WALLET.to_string()),
+        ("cards", card.clone()),
+        ("code", code),
+    ];
+    let clicks = (0..2).map(|_| {
+        let (client, url, form) = (app.client.clone(), app.url("/add/push"), form.clone());
+        async move {
+            let response = client.post(url).form(&form).send().await.unwrap();
+            (response.status().as_u16(), location(&response))
+        }
+    });
+    let answers = futures_util::future::join_all(clicks).await;
+    assert!(answers.iter().all(|(s, _)| *s == 303), "{answers:?}");
+    assert_eq!(answers[0].1, answers[1].1, "one record");
+    let quinn = app.store.credentials(&pushprov::domain::Login::parse("quinn").unwrap()).await.unwrap().unwrap().0;
+    assert_eq!(app.store.provisionings_of(quinn).await.unwrap().len(), 1);
+    assert_eq!(app.store.attempt_counts(pushprov::store::FailureScope::Code, "quinn").await.unwrap(), (0, 0), "no failure counted");
+}
+
+/// Attack finding: a right password (signing in again) forgave wrong
+/// one-time codes, tripling the guesses of someone without the phone.
+#[tokio::test]
+async fn a_right_password_forgives_no_wrong_codes() {
+    let app = journey_app(Engine::Sqlite, |s| s.provisioning.step_up = pushprov::provisioning::StepUp::Otp).await;
+    sign_in(&app, "quinn").await;
+    let card = card(&app, "quinn", "0105").await;
+    let wrong = |html: &str| {
+        let code: String = texts_by_testid(html, "demo-code")[0].chars().filter(char::is_ascii_digit).collect();
+        format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
+    };
+    let mut statuses = Vec::new();
+    for round in 0..3 {
+        for _ in 0..2 {
+            let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
+            if texts_by_testid(&html, "demo-code").is_empty() {
+                statuses.push(0);
+                continue;
+            }
+            statuses.push(push_from(&app, &card, "code", &wrong(&html), "").await.status().as_u16());
+        }
+        if round < 2 {
+            // Signed in again with the right password in between.
+            sign_in(&app, "quinn").await;
+        }
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(*statuses.last().unwrap(), 429, "{statuses:?}");
 }

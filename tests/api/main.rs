@@ -14,6 +14,7 @@ mod mdes_client;
 mod security;
 mod races;
 mod hardening;
+mod token_connect;
 mod sessions;
 mod sign_in;
 mod storage;

@@ -25,13 +25,14 @@ async fn an_interrupted_push_is_claimed_once_and_keeps_its_request_id(engine: En
             request_id: "req-1",
             locale: "en_US",
             holder_data_supplied: false,
+            step_up_binding: "binding",
             accounts: &accounts,
         })
         .await
         .unwrap();
     let seen = store.provisioning("rec1").await.unwrap().unwrap();
-    assert!(store.claim_interrupted_push("rec1", seen.updated_at).await.unwrap(), "the first claim wins");
-    assert!(!store.claim_interrupted_push("rec1", seen.updated_at).await.unwrap(), "a second, racing claim loses");
+    assert!(store.claim_interrupted_push("rec1", seen.updated_at, None, 4).await.unwrap(), "the first claim wins");
+    assert!(!store.claim_interrupted_push("rec1", seen.updated_at, None, 4).await.unwrap(), "a second, racing claim loses");
     let claimed = store.provisioning("rec1").await.unwrap().unwrap();
     assert_eq!(claimed.state, ProvisioningState::Created);
     assert_eq!(claimed.request_id, "req-1", "the same requestId is resent");
@@ -41,7 +42,40 @@ async fn an_interrupted_push_is_claimed_once_and_keeps_its_request_id(engine: En
     // A record whose answer was stored is never claimed.
     store.record_push_failure("rec1", "TIMEOUT", true).await.unwrap();
     let failed = store.provisioning("rec1").await.unwrap().unwrap();
-    assert!(!store.claim_interrupted_push("rec1", failed.updated_at).await.unwrap());
+    assert!(!store.claim_interrupted_push("rec1", failed.updated_at, None, 4).await.unwrap());
 }
+
+/// The default resend: a new requestId (the same return link), and only while
+/// the record has pushes left.
+async fn an_interrupted_push_resent_by_default_gets_a_new_request_id(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let store = &app.store;
+    let alice = store.credentials(&Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
+    let card = store.funding_accounts(alice).await.unwrap()[0].public_id.clone();
+    let accounts = [("PA1".to_string(), card)];
+    let new = NewProvisioning {
+        id: "rec2",
+        callback_token: "token-2",
+        submission_id: "sub-2",
+        cardholder_id: alice,
+        trid: "50100000001",
+        tr_name: "Sandbox Wallet",
+        request_id: "req-2",
+        locale: "en_US",
+        holder_data_supplied: false,
+        step_up_binding: "binding",
+        accounts: &accounts,
+    };
+    store.insert_provisioning(&new).await.unwrap();
+    let seen = store.provisioning("rec2").await.unwrap().unwrap();
+    assert!(!store.claim_interrupted_push("rec2", seen.updated_at, Some("req-3"), 1).await.unwrap(), "no pushes left");
+    assert!(store.claim_interrupted_push("rec2", seen.updated_at, Some("req-3"), 4).await.unwrap());
+    let claimed = store.provisioning("rec2").await.unwrap().unwrap();
+    assert_eq!(claimed.request_id, "req-3");
+    assert_eq!(store.callback_token("rec2").await.unwrap().as_deref(), Some("token-2"), "one return link per record");
+    assert_eq!(claimed.step_up_binding.as_deref(), Some("binding"));
+}
+
+on_both_engines!(an_interrupted_push_resent_by_default_gets_a_new_request_id);
 
 on_both_engines!(an_interrupted_push_is_claimed_once_and_keeps_its_request_id);

@@ -72,7 +72,8 @@ async fn official_libraries_get_eligible_token_requestors_and_assets() {
     assert_eq!(out["status"], 200, "{out}");
     let trs = out["body"]["tokenRequestors"].as_array().unwrap();
     let ids: Vec<&str> = trs.iter().map(|t| t["tokenRequestorId"].as_str().unwrap()).collect();
-    assert!(ids.contains(&trid::WALLET) && ids.contains(&trid::HOSTILE) && ids.contains(&trid::APP_ONLY));
+    assert!(ids.contains(&trid::WALLET) && ids.contains(&trid::APP_ONLY));
+    assert!(!ids.contains(&trid::HOSTILE), "hostile data serves only the QA range");
     assert!(!ids.contains(&trid::DEBIT_ONLY), "the debit-only TR is not enabled for the credit range");
     let wallet = trs.iter().find(|t| t["tokenRequestorId"] == trid::WALLET).unwrap();
     // 19-digit JSON integers, the range right-padded with zeros.
@@ -80,6 +81,10 @@ async fn official_libraries_get_eligible_token_requestors_and_assets() {
     assert_eq!(wallet["supportedAccountHolderData"].as_array().unwrap().len(), 4);
     let app_only = trs.iter().find(|t| t["tokenRequestorId"] == trid::APP_ONLY).unwrap();
     assert!(app_only["availablePushMethods"].as_array().unwrap().iter().all(|m| m["type"] != "WEB"));
+    let out = sbx
+        .official("POST", "/connect/1/0/getEligibleTokenRequestors", Some(ask(vec![pushprov::demo::QA_RANGE])), &["--send"])
+        .await;
+    let trs = out["body"]["tokenRequestors"].as_array().unwrap();
     let hostile = trs.iter().find(|t| t["tokenRequestorId"] == trid::HOSTILE).unwrap();
     assert_eq!(hostile["consumerFacingEntityName"].as_str().unwrap().chars().count(), 100);
     assert!(hostile["consumerFacingEntityName"].as_str().unwrap().contains("<script>"));
@@ -327,7 +332,7 @@ fn pushprov_sandbox_data_prints_the_built_in_data_set() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let data: pushprov::sandbox::SandboxData = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(data.token_requestors.len(), 5);
+    assert_eq!(data.token_requestors.len(), 10);
     assert!(data.test_cards.iter().any(|c| c.account_number == QUINN_DECLINED));
 }
 
@@ -368,7 +373,7 @@ async fn the_portals_own_mdes_client_is_accepted_by_the_mounted_sandbox() {
     settings.server.port = sbx.app.address.rsplit(':').next().unwrap().parse().unwrap();
     let client = pushprov::startup::mdes_client(&settings).unwrap();
     let eligible = client.get_eligible_token_requestors(&[CREDIT_RANGE.to_string()]).await.unwrap();
-    assert_eq!(eligible.token_requestors.len(), 4);
+    assert_eq!(eligible.token_requestors.len(), 3, "wallet, shop, app-only: the others serve other ranges");
     let wallet = eligible.token_requestors.iter().find(|t| t.token_requestor_id == trid::WALLET).unwrap();
     assert!(wallet.covers_card(ALICE_APPROVED, &[CREDIT_RANGE.to_string()]));
     let asset = client.get_asset(wallet.image_asset_id.as_deref().unwrap()).await.unwrap();

@@ -207,7 +207,7 @@ async fn reused_expired_and_unknown_receipts_are_refused() {
 #[tokio::test]
 async fn the_hostile_trs_name_is_escaped_and_app_only_uris_open_in_a_browser() {
     let sbx = sandbox_app().await;
-    let (_, url) = hand_off(&sbx, trid::HOSTILE, &["5204731600014792"]).await;
+    let (_, url) = hand_off(&sbx, trid::HOSTILE, &[pushprov::demo::QA_SPEC_MINIMAL_CARD]).await;
     let page = get(&sbx, &url).await;
     assert_eq!(page.status, 200);
     assert!(!page.html.contains("<script>alert(1)"));

@@ -40,6 +40,11 @@ pub async fn sign_in(b: &mut Browser, login: &str, next: &str) {
 /// Signs in and chooses the card ending `last4` for the Sandbox Wallet
 /// (cards first), up to the review page with the password entered.
 async fn to_review(b: &mut Browser, last4: &str) {
+    to_review_at(b, last4, WALLET, WALLET_NAME).await;
+}
+
+/// The same for the token requestor `trid` named `name`.
+async fn to_review_at(b: &mut Browser, last4: &str, trid: &str, name: &str) {
     b.goto("/").await;
     b.step("sign-in", "/login").await;
     b.fill("login-input", "quinn").await;
@@ -54,28 +59,36 @@ async fn to_review(b: &mut Browser, last4: &str) {
     b.click_css(&card_choice(last4)).await;
     b.click("cards-continue").await;
     b.step("choose-requestor", "/add/requestors?").await;
-    b.click_to_navigate(&format!("[data-testid=tr][data-trid=\"{WALLET}\"] {}", testid("tr-name"))).await;
+    b.click_to_navigate(&format!("[data-testid=tr][data-trid=\"{trid}\"] {}", testid("tr-name"))).await;
     b.step("review", "/add/review?").await;
-    assert_eq!(b.text("review-tr-name").await, WALLET_NAME);
+    assert_eq!(b.text("review-tr-name").await, name);
     assert_eq!(b.texts("review-card").await.len(), 1);
     assert!(b.text("review-card").await.ends_with(&format!("ending {last4}")));
 }
 
 /// From the review page: password, push, hand-off page; returns the record's path.
 async fn push(b: &mut Browser) -> String {
+    push_at(b, WALLET_NAME).await
+}
+
+async fn push_at(b: &mut Browser, name: &str) -> String {
     b.fill("step-up-password", "quinn-demo-2026").await;
     b.click("push-submit").await;
     b.step("hand-off", "/provisioning/").await;
     assert_eq!(b.attr("provisioning", "data-view").await, "hand-off");
-    assert_eq!(b.text("page-heading").await, format!("You are leaving Demo Bank for {WALLET_NAME}"));
+    assert_eq!(b.text("page-heading").await, format!("You are leaving Demo Bank for {name}"));
     b.path().await
 }
 
 /// Continue → the demo TR's sign-in page; returns the TR's address.
 async fn continue_to_tr(b: &mut Browser) -> String {
+    continue_to_tr_at(b, WALLET, WALLET_NAME).await
+}
+
+async fn continue_to_tr_at(b: &mut Browser, trid: &str, name: &str) -> String {
     b.click("continue-to-tr").await;
-    b.step("tr-sign-in", &format!("/sandbox/tr/{WALLET}/push?pushAccountReceipts=")).await;
-    assert_eq!(b.text("tr-name").await, WALLET_NAME);
+    b.step("tr-sign-in", &format!("/sandbox/tr/{trid}/push?pushAccountReceipts=")).await;
+    assert_eq!(b.text("tr-name").await, name);
     b.path().await
 }
 
@@ -90,6 +103,10 @@ async fn tr_sign_in(b: &mut Browser) {
 /// Clicks Refresh on the confirmation until the card's outcome is `code`
 /// (token events reach the portal asynchronously); then the step's checks.
 pub async fn refresh_until(b: &mut Browser, record: &str, code: &str, keyboard: bool) {
+    refresh_until_at(b, record, code, keyboard, WALLET_NAME).await;
+}
+
+pub async fn refresh_until_at(b: &mut Browser, record: &str, code: &str, keyboard: bool, tr_name: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let outcome = b.attr("outcome", "data-outcome").await;
@@ -98,7 +115,7 @@ pub async fn refresh_until(b: &mut Browser, record: &str, code: &str, keyboard: 
         }
         assert!(Instant::now() < deadline, "the outcome stayed {outcome}, expected {code}");
         assert_eq!(outcome, "pending", "before the token event: sent, finish there");
-        assert_eq!(b.text("outcome-label").await, format!("Sent to {WALLET_NAME} — finish there"));
+        assert_eq!(b.text("outcome-label").await, format!("Sent to {tr_name} — finish there"));
         tokio::time::sleep(Duration::from_millis(200)).await;
         if keyboard {
             b.tab_to(&testid("refresh")).await;
@@ -129,6 +146,30 @@ async fn approved() {
     b.step("where-my-cards-are", "/cards/where").await;
     assert!(b.texts("where-place").await.contains(&"Added to Sandbox Wallet".to_string()));
     b.finish().await;
+}
+
+/// Issue 15: the whole journey at token requestors as MDES may list them —
+/// one with `supportedPushMethods` only (no URIs, no logo: the URI comes with
+/// the push answer), and one without signature support (no `signature`
+/// parameter at all) — with the QA cardholder's own card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approved_at_spec_minimal_token_requestors() {
+    let app = portal(|_| {}).await;
+    for (trid, name) in [("50100000006", "Sandbox Lite Wallet (spec-minimal)"), ("50100000008", "Sandbox Unsigned Shop (no signature)")] {
+        let mut b = Browser::start(&format!("spec-minimal-{trid}"), &app.address).await;
+        to_review_at(&mut b, "8017", trid, name).await;
+        let record = push_at(&mut b, name).await;
+        let tr = continue_to_tr_at(&mut b, trid, name).await;
+        if trid == "50100000008" {
+            assert!(!tr.contains("signature"), "no signature from MDES, no signature parameter: {tr}");
+        }
+        tr_sign_in(&mut b).await;
+        b.click("tr-accept").await;
+        b.step("back-at-the-bank", &record).await;
+        refresh_until_at(&mut b, &record, "added", false, name).await;
+        assert_eq!(b.text("outcome-label").await, format!("Added to {name}"));
+        b.finish().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -120,6 +120,11 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
             seen.record(&tr_url, page).await;
             let callback = at_tr(&client, &tr_url, "accept").await;
             seen.0.push(callback.clone());
+            // A browser without the session follows the link first: the
+            // sign-in redirect (an error logged with its `next`) must not
+            // log the link either.
+            let stranger = helpers::start_second_client(&client);
+            assert_eq!(stranger.client.get(&callback).send().await.unwrap().status().as_u16(), 303);
             let pushed = record_of(&client, &record).await;
             secrets.extend(pushed.accounts.iter().flat_map(|a| a.issued.iter().map(|i| i.receipt.clone())));
             secrets.extend(pushed.signature.clone());

@@ -48,6 +48,7 @@ impl Portal {
             ("MDES__REQUEST_TIMEOUT_MS", m.request_timeout_ms.to_string()),
             ("MDES__RETRY_BACKOFF_MS", m.retry_backoff_ms.to_string()),
             ("LOG__FILTER", "warn".into()),
+            ("PROVISIONING__RESEND_SAME_REQUEST_ID", s.provisioning.resend_same_request_id.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (format!("PUSHPROV__{k}"), v))
@@ -150,8 +151,9 @@ async fn until(what: &str, mut check: impl FnMut() -> bool) {
 
 /// Killed mid-push (the push reached MDES, its answer never stored): after a
 /// restart the record is `Created`; the cardholder's page says "sending" and,
-/// once no push can still be running, resends with the SAME requestId —
-/// one push as MDES counts them. Then killed again between the hand-off and
+/// once no push can still be running, "we could not confirm" with *Send
+/// again*, which resends (here with the SAME requestId, the option these
+/// tests run with) — one push as MDES counts them. Then killed again between the hand-off and
 /// the return: the restarted portal takes the browser back and confirms.
 #[tokio::test]
 async fn killed_mid_push_and_before_the_return_the_journey_completes() {
@@ -180,13 +182,26 @@ async fn killed_mid_push_and_before_the_return_the_journey_completes() {
         assert_eq!(status, 200);
         assert_eq!(world.sandbox.pushes().len(), 1, "nothing resent while a push may still be running");
     }
-    // Once the push deadline passes, the page resends with the same requestId.
+    // Once the push deadline passes, the page says it could not confirm and
+    // offers "Send again" — opening it never pushes by itself.
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut view = view;
-    while view == "in-progress" && Instant::now() < deadline {
+    let mut page = (status, html);
+    while record_view(&page.1).0 == "in-progress" && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        view = record_view(&browser.page(&path).await.1).0;
+        page = browser.page(&path).await;
     }
+    assert_eq!((page.0, record_view(&page.1).0.as_str()), (200, "unconfirmed"), "{}", page.1);
+    for _ in 0..3 {
+        browser.page(&path).await;
+    }
+    assert_eq!(world.sandbox.pushes().len(), 1, "pages never push by themselves");
+    // The session that stepped up sends it again (same requestId: the
+    // option these tests run with).
+    let csrf = crate::input(&page.1, "csrf_token").unwrap();
+    let resent =
+        browser.client.post(format!("{}{path}/resend", browser.portal)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!((resent.status().as_u16(), crate::location(&resent)), (303, path.clone()));
+    let view = record_view(&browser.page(&path).await.1).0;
     assert_eq!(view, "hand-off", "the interrupted push was resent and stored");
     assert_eq!(world.sandbox.pushes().len(), 2, "sent twice over the wire…");
     assert_eq!(world.sandbox.distinct_pushes(), 1, "…but one push: the same requestId");

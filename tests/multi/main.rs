@@ -46,6 +46,10 @@ pub async fn world() -> World {
     base.mdes.connect_timeout_ms = 500;
     base.mdes.request_timeout_ms = 2000;
     base.mdes.retry_backoff_ms = 100;
+    // These tests count pushes as MDES would by requestId: they run with the
+    // option that resends a push of unknown outcome under the same requestId
+    // [ours] (the default, a new one, is tested in tests/api).
+    base.provisioning.resend_same_request_id = true;
     let keys = pushprov::sandbox::SandboxKeys::ensure(&base.sandbox.keys_dir(&base.data_dir)).unwrap();
     base.mdes = base.sandbox.portal_mdes_settings(&base.mdes, &sandbox.url, &keys);
     // The sandbox: any free port, seen by callers through its stand-in.

@@ -310,6 +310,7 @@ fn ineligible_message(why: &Ineligible) -> &'static str {
         Ineligible::SingleCardOnly => "This wallet or merchant takes one card at a time. Please choose one card.",
         Ineligible::RangeNotEnabled { .. } => "One of your cards can't be added to this wallet or merchant.",
         Ineligible::NoPushMethodForDevice => "This wallet or merchant can't be reached from this device.",
+        Ineligible::NotTokenConnect => "This wallet or merchant does not accept cards from your bank this way.",
     }
 }
 
@@ -447,7 +448,7 @@ pub async fn push(
         StepUp::Otp => {
             let who_tries = crate::auth::Attempter { login: &ctx.cardholder.login, address: &address };
             let purpose = crate::auth::code_purpose(&form.tr, &selection.card_ids);
-            crate::auth::check_code(&state.store, limits, &who_tries, ctx.cardholder.id, &purpose, &form.code).await
+            crate::auth::check_code(&state.store, limits, &who_tries, ctx.cardholder.id, &purpose, &form.submission_id, &form.code).await
         }
     };
     let confirmed = match checked {
@@ -473,10 +474,10 @@ pub async fn push(
         return html(StatusCode::UNAUTHORIZED, &page);
     }
     let journey = Journey { store: &state.store, mdes: &state.mdes, settings: &state.settings };
-    let id = journey.start(&ctx.cardholder, tr, &cards, device, &form.submission_id).await.map_err(journey_error)?;
-    // This session may push this record again for fresh receipts, for a
-    // while and a few times (see `Journey::continue_to_tr`).
-    who.session.grant_repushes(&id)?;
+    // This session may push the record again for fresh receipts, for a while
+    // and a few times (`Journey::may_repush`): the binding goes with it.
+    let binding = who.session.step_up_binding()?;
+    let id = journey.start(&ctx.cardholder, tr, &cards, device, &form.submission_id, &binding).await.map_err(journey_error)?;
     Ok(see_other(&format!("/provisioning/{id}")))
 }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::add::{device_of, journey_error, logo_url, see_other};
 use super::{Chrome, html, signed_in_cardholder, signed_in_cardholder_with_accounts};
 use crate::domain::ProvisioningState;
-use crate::provisioning::{AccountOutcome, Journey, JourneyError, MayRepush, ReturnReport, reason_message};
+use crate::provisioning::{AccountOutcome, Journey, JourneyError, ReturnReport, reason_message};
 use crate::store::{FundingAccount, ProvisioningRecord};
 use crate::web::AppState;
 use crate::web::csrf::{CsrfField, CsrfForm};
@@ -38,6 +38,9 @@ enum View {
     /// Sent to the TR earlier; the cardholder is back here without returning.
     HandedOff,
     InProgress,
+    /// Still sending after the longest a push can take: the answer never
+    /// came (or was never stored). "We could not confirm", *Send again*.
+    Unconfirmed,
     Failed,
     Cancelled,
     Confirmation,
@@ -86,6 +89,7 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
     }
     let some_not_sent = outcomes.iter().any(|o| matches!(o, AccountOutcome::NotSent { .. }));
     let view = match record.state {
+        ProvisioningState::Created if journey(state).interrupted(record) => View::Unconfirmed,
         ProvisioningState::Created => View::InProgress,
         ProvisioningState::PushFailed => View::Failed,
         ProvisioningState::Pushed => View::HandOff,
@@ -95,6 +99,17 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
         }
         ProvisioningState::Returned => View::Confirmation,
     };
+    if matches!(view, View::InProgress | View::Unconfirmed) {
+        // No answer yet: no receipt is not "could not be sent".
+        for a in &mut accounts {
+            a.problem = None;
+            a.outcome_code = "sending";
+            a.outcome_label = match view {
+                View::InProgress => format!("Being sent to {}", record.tr_name),
+                _ => "Not confirmed — nothing added yet".to_string(),
+            };
+        }
+    }
     Ok(RecordPage {
         chrome: Chrome::signed_in(&state.settings, &holder.display_name, who)?,
         id: record.id.clone(),
@@ -111,19 +126,10 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
 }
 
 /// The record's page: whatever its state calls for.
-pub async fn show(
-    state: web::Data<AppState>,
-    who: SignedIn,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let mut record = journey(&state).record(&id, who.cardholder_id).await.map_err(journey_error)?;
-    if record.state == ProvisioningState::Created {
-        // A push cut off before its answer was stored: resent once no push
-        // can still be running (same requestId; see the function).
-        let holder = signed_in_cardholder(&state, &who).await?;
-        record = journey(&state).resume_interrupted_push(record, &holder, device_of(&req)).await.map_err(journey_error)?;
-    }
+pub async fn show(state: web::Data<AppState>, who: SignedIn, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    // Opening a page never pushes: an interrupted push waits for the
+    // cardholder's *Send again*.
+    let record = journey(&state).record(&id, who.cardholder_id).await.map_err(journey_error)?;
     let page = record_page(&state, &who, &record).await?;
     let status = match page.view {
         View::Failed => StatusCode::BAD_GATEWAY,
@@ -140,22 +146,13 @@ pub async fn continue_to_tr(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let holder = signed_in_cardholder(&state, &who).await?;
-    let may_repush = may_repush(&state, &who, &id);
-    match journey(&state).continue_to_tr(&id, &holder, device_of(&req), may_repush).await {
+    let binding = who.session.step_up_binding()?;
+    match journey(&state).continue_to_tr(&id, &holder, device_of(&req), &binding).await {
         Ok(url) => Ok(see_other(&url)),
         // The record page explains the failure and offers what is possible.
         Err(JourneyError::PushFailed | JourneyError::AlreadyUsed) => Ok(see_other(&format!("/provisioning/{id}"))),
         Err(JourneyError::StepUpRequired) => step_up_again(&state, &who, &id).await,
         Err(e) => Err(journey_error(e)),
-    }
-}
-
-/// Whether this session stepped up for record `id` recently enough to push
-/// it again (fresh receipts, a retry) without confirming again.
-fn may_repush(state: &AppState, who: &SignedIn, id: &str) -> MayRepush {
-    match who.session.repush_granted(id, state.settings.provisioning.repush_window_secs) {
-        true => MayRepush::Yes,
-        false => MayRepush::No,
     }
 }
 
@@ -197,9 +194,28 @@ pub async fn retry(
 ) -> Result<HttpResponse, AppError> {
     let _ = form;
     let holder = signed_in_cardholder(&state, &who).await?;
-    let may_repush = may_repush(&state, &who, &id);
-    match journey(&state).retry(&id, &holder, device_of(&req), may_repush).await {
+    let binding = who.session.step_up_binding()?;
+    match journey(&state).retry(&id, &holder, device_of(&req), &binding).await {
         Ok(_) => Ok(see_other(&format!("/provisioning/{id}"))),
+        Err(JourneyError::StepUpRequired) => step_up_again(&state, &who, &id).await,
+        Err(e) => Err(journey_error(e)),
+    }
+}
+
+/// *Send again* after an interrupted push (the cardholder's choice; see
+/// `Journey::resend_interrupted_push`).
+pub async fn resend(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: CsrfForm<RetryForm>,
+) -> Result<HttpResponse, AppError> {
+    let _ = form;
+    let holder = signed_in_cardholder(&state, &who).await?;
+    let binding = who.session.step_up_binding()?;
+    match journey(&state).resend_interrupted_push(&id, &holder, device_of(&req), &binding).await {
+        Ok(_) | Err(JourneyError::InProgress) => Ok(see_other(&format!("/provisioning/{id}"))),
         Err(JourneyError::StepUpRequired) => step_up_again(&state, &who, &id).await,
         Err(e) => Err(journey_error(e)),
     }
