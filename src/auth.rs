@@ -228,6 +228,11 @@ pub async fn check_code(
         return Ok(false);
     }
     let (store2, hash, purpose, submission) = (store.clone(), code_hash(code), purpose.to_string(), submission_id.to_string());
+    // A double click: the same form with the code it already used is
+    // confirmed again before any attempt is counted.
+    if store.step_up_code_used_by(cardholder_id, &hash, &purpose, &submission, now_unix()).await? {
+        return Ok(true);
+    }
     let check = async move {
         let matched = store2.check_step_up_code(cardholder_id, &hash, &purpose, &submission, now_unix()).await?;
         Ok(matched.then_some(()))

@@ -23,7 +23,7 @@ pub use cardholders::{AccountHolderData, Cardholder, NewCardholder};
 pub use provisioning::{IssuedReceipt, NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, PushedAccount, StoredTokenEvent};
 pub use sessions::{CARDHOLDER_KEY as CARDHOLDER_SESSION_KEY, SqlSessionStore};
 pub use step_up::{CodeIssue, NewCode, TRIES_PER_CODE};
-pub use throttle::{AttemptEnd, FailureScope};
+pub use throttle::{AttemptEnd, FailureScope, STALE_AFTER_SECS};
 pub use vault::{Vault, VaultError};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -96,6 +96,11 @@ impl Store {
         submission_id: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
+        // The same form again with the code it used: confirmed, and the live
+        // code (maybe a new one by now) is not touched.
+        if self.step_up_code_used_by(cardholder_id, code_hash, purpose, submission_id, now).await? {
+            return Ok(true);
+        }
         let row = sqlx::query(
             "UPDATE step_up_codes SET tries = tries + 1, \
                used_hash = CASE WHEN code_hash = $4 AND purpose = $5 THEN code_hash ELSE used_hash END, \
@@ -113,10 +118,26 @@ impl Store {
         .bind(submission_id)
         .fetch_optional(&self.pool)
         .await?;
-        if let Some(r) = row {
-            return Ok(r.try_get::<Option<String>, _>("code_hash")?.is_none());
+        if let Some(r) = row
+            && r.try_get::<Option<String>, _>("code_hash")?.is_none()
+        {
+            return Ok(true);
         }
-        // No live code: the same form sent again with the code it used.
+        // No live code, or another one: the same form may have used its code
+        // between the first look and now.
+        self.step_up_code_used_by(cardholder_id, code_hash, purpose, submission_id, now).await
+    }
+
+    /// Whether the form `submission_id` already used `code_hash` for
+    /// `purpose` (a double click): then it is confirmed again, uncounted.
+    pub async fn step_up_code_used_by(
+        &self,
+        cardholder_id: i64,
+        code_hash: &str,
+        purpose: &str,
+        submission_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let again = sqlx::query(
             "SELECT 1 AS n FROM step_up_codes WHERE cardholder_id = $1 AND used_hash = $2 AND used_by = $3 \
              AND purpose = $4 AND expires_at > $5",

@@ -30,6 +30,10 @@ impl FailureScope {
     }
 }
 
+/// Reservations older than this (none newer) are taken to be of an instance
+/// that died mid-check: no password or code check takes a minute.
+pub const STALE_AFTER_SECS: i64 = 60;
+
 /// How a reserved attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptEnd {
@@ -55,21 +59,30 @@ impl Store {
         limit: i64,
     ) -> Result<bool, StoreError> {
         let window_start = now.saturating_sub(window_secs);
+        // Attempts under way count only while some were reserved in the last
+        // STALE_AFTER_SECS: an instance that died mid-check never ends its
+        // reservations, and they must not hold the login for the window.
+        let stale_before = now.saturating_sub(STALE_AFTER_SECS);
         let done = sqlx::query(
-            "INSERT INTO sign_in_failures (scope, subject, failures, in_flight, window_started_at) VALUES ($1, $2, 0, 1, $3) \
+            "INSERT INTO sign_in_failures (scope, subject, failures, in_flight, window_started_at, in_flight_at) \
+             VALUES ($1, $2, 0, 1, $3, $3) \
              ON CONFLICT (scope, subject) DO UPDATE SET \
                failures = CASE WHEN sign_in_failures.window_started_at <= $4 THEN 0 ELSE sign_in_failures.failures END, \
-               in_flight = CASE WHEN sign_in_failures.window_started_at <= $4 THEN 1 ELSE sign_in_failures.in_flight + 1 END, \
+               in_flight = CASE WHEN sign_in_failures.window_started_at <= $4 OR sign_in_failures.in_flight_at <= $6 THEN 1 \
+                                ELSE sign_in_failures.in_flight + 1 END, \
+               in_flight_at = $3, \
                window_started_at = CASE WHEN sign_in_failures.window_started_at <= $4 THEN $3 \
                                         ELSE sign_in_failures.window_started_at END \
              WHERE sign_in_failures.window_started_at <= $4 \
-                OR sign_in_failures.failures + sign_in_failures.in_flight < $5",
+                OR sign_in_failures.failures \
+                   + CASE WHEN sign_in_failures.in_flight_at <= $6 THEN 0 ELSE sign_in_failures.in_flight END < $5",
         )
         .bind(scope.as_db())
         .bind(subject)
         .bind(now)
         .bind(window_start)
         .bind(limit)
+        .bind(stale_before)
         .execute(&self.pool)
         .await?;
         // A first attempt with a limit of 0 was inserted: take it back.

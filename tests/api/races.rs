@@ -21,7 +21,30 @@ on_both_engines!(
     a_right_code_sent_fifty_times_pushes_once,
     parallel_reviews_send_one_code,
     parallel_continues_push_at_most_the_allowed_number_of_times,
+    reservations_of_a_dead_instance_are_forgotten_after_a_quiet_minute,
 );
+
+/// Attack finding: an instance killed mid-check never ends its
+/// reservations. They hold the login only while attempts keep coming: after
+/// a minute with none reserved, attempts under way count as none.
+async fn reservations_of_a_dead_instance_are_forgotten_after_a_quiet_minute(engine: Engine) {
+    use pushprov::store::{FailureScope, STALE_AFTER_SECS};
+    let app = spawn_app_with(engine, |_| {}).await;
+    let store = &app.store;
+    let now = pushprov::store::now_unix();
+    let window = 900;
+    // Five reserved by the instance that died, a minute and more ago.
+    for _ in 0..5 {
+        assert!(store.reserve_attempt(FailureScope::Login, "bruno", now - STALE_AFTER_SECS - 1, window, 5).await.unwrap());
+    }
+    assert!(!store.reserve_attempt(FailureScope::Login, "bruno", now - STALE_AFTER_SECS, window, 5).await.unwrap(), "live: held");
+    // Quiet for a minute since the last reservation: forgotten.
+    assert!(store.reserve_attempt(FailureScope::Login, "bruno", now + 1, window, 5).await.unwrap());
+    assert_eq!(store.attempt_counts(FailureScope::Login, "bruno").await.unwrap(), (0, 1));
+    // Failures are never forgotten that way.
+    store.end_attempt(FailureScope::Login, "bruno", pushprov::store::AttemptEnd::Failed).await.unwrap();
+    assert_eq!(store.attempt_counts(FailureScope::Login, "bruno").await.unwrap(), (1, 0));
+}
 
 fn statuses_not_429(statuses: &[u16]) -> usize {
     statuses.iter().filter(|s| **s != 429).count()

@@ -454,6 +454,11 @@ pub async fn push(
     let confirmed = match checked {
         Ok(confirmed) => confirmed,
         Err(crate::auth::SignInError::Throttled { retry_after_secs }) => {
+            // The same form, confirmed by a twin request meanwhile (a double
+            // click): its record, not "too many attempts".
+            if let Some(id) = state.store.provisioning_by_submission(ctx.cardholder.id, &form.submission_id).await? {
+                return Ok(see_other(&format!("/provisioning/{id}")));
+            }
             tracing::warn!(cardholder_id = ctx.cardholder.id, retry_after_secs, "step-up throttled");
             let page = review_page(&state, &who, &ctx, &selection, device, Some(TOO_MANY_TRIES)).await?;
             let mut response = html(StatusCode::TOO_MANY_REQUESTS, &page)?;
