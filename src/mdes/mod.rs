@@ -21,6 +21,8 @@ pub mod oauth;
 pub mod request;
 pub mod settings;
 pub mod validate;
+#[cfg(test)]
+mod wire_samples;
 
 pub use client::{AccountFailure, MdesClient, MdesClientError, MdesSetupError, PushOutcome};
 pub use request::PushRequest;
