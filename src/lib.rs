@@ -1,6 +1,6 @@
 //! pushprov: an issuer web portal for Mastercard MDES Token Connect push
 //! provisioning. Data flows one way: `web` → (`auth`, `store`); `mdes` talks
-//! to Mastercard. See the README and `DESIGN.md`.
+//! to Mastercard. See the README ("Code layout") and `docs/wire-contract.md`.
 
 pub mod auth;
 pub mod catalog;

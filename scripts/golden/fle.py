@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Mastercard field-level encryption with the official PyPI `mastercard-client-encryption`,
-configured like reference/sandbox-exchange/config.json. The Rust tests in
+configured as docs/wire-contract.md §3 describes. The Rust tests in
 src/mdes/encryption.rs pipe requests through this script to prove both directions:
 
     fle.py encrypt --cert CERT [--digest SHA-512|SHA-256] [--fingerprint certificate|public_key]

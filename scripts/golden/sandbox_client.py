@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A Token Connect call to the pushprov sandbox built only with Mastercard's official libraries:
 the payload encrypted with PyPI `mastercard-client-encryption` (configured like
-reference/sandbox-exchange/config.json), the request signed with `mastercard-oauth1-signer`.
+docs/wire-contract.md §3), the request signed with `mastercard-oauth1-signer`.
 The Rust tests (tests/api/sandbox.rs) use it as the independent client the sandbox must accept.
 
     sandbox_client.py --url URL --consumer-key CK --signing-key ISSUER_KEY.pem

@@ -1,7 +1,7 @@
 //! Mastercard field-level encryption (SPEC §3) of `pushFundingAccounts.encryptedPayload`.
 //!
-//! Compatible with PyPI `mastercard-client-encryption` configured as in
-//! `reference/sandbox-exchange/config.json` (hex encoding, field names `encryptedData`,
+//! Compatible with PyPI `mastercard-client-encryption` configured for Token Connect as
+//! `docs/wire-contract.md` §3 describes (hex encoding, field names `encryptedData`,
 //! `encryptedKey`, `iv`, `oaepHashingAlgorithm`, `publicKeyFingerprint`); the Rust tests run
 //! that library both ways (see `scripts/golden/fle.py`).
 //!

@@ -1,5 +1,6 @@
 //! Mastercard MDES Token Connect: wire model, OAuth 1.0a signer, field-level
-//! encryption, JWS, and the HTTP client. See `../shared/SPEC.md` §2–§6.
+//! encryption, JWS, and the HTTP client. The wire contract they follow, with every choice of
+//! ours marked, is `docs/wire-contract.md` (§2–§6; comments cite it as "SPEC §n").
 //!
 //! Shared by the portal (client side) and the built-in sandbox (server side):
 //! - portal: [`MdesSettings`] → [`MdesClient::from_settings`], then
@@ -20,6 +21,8 @@ pub mod oauth;
 pub mod request;
 pub mod settings;
 pub mod validate;
+#[cfg(test)]
+mod wire_samples;
 
 pub use client::{AccountFailure, MdesClient, MdesClientError, MdesSetupError, PushOutcome};
 pub use request::PushRequest;
