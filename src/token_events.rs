@@ -1,4 +1,4 @@
-//! Token events (SPEC §8, [ours]): how MDES's word on a tokenization reaches
+//! Token events (wire contract §8, [ours]): how MDES's word on a tokenization reaches
 //! the portal. The sender (in the demo, the sandbox's token requestor) POSTs
 //! a JSON [`TokenEvent`] to `/token-events` with two headers:
 //!

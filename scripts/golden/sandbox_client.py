@@ -68,7 +68,7 @@ def main():
         request = json.loads(text)
         if args.cert:
             request = encrypt(request, args.cert, args.digest, args.fingerprint)
-        # Encrypt first, then sign the exact bytes sent (SPEC §3).
+        # Encrypt first, then sign the exact bytes sent (wire contract §3).
         body = json.dumps(request, separators=(",", ":"))
 
     with open(args.signing_key, "rb") as f:

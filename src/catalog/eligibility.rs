@@ -1,4 +1,4 @@
-//! Which token requestors may receive a set of cards (SPEC §9): every card's
+//! Which token requestors may receive a set of cards (wire contract §9): every card's
 //! account range enabled, a push method usable on this device, and — for more
 //! than one card — support for several pushed cards (at most 5).
 

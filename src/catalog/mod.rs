@@ -1,4 +1,4 @@
-//! The token requestor catalogue (SPEC §2, §9): fetched from MDES, stored
+//! The token requestor catalogue (wire contract §2, §9): fetched from MDES, stored
 //! with logos, refreshed safely, and filtered for the cards a cardholder picks.
 
 mod assets;

@@ -202,7 +202,7 @@ fn merge_and_check(fetched: Vec<TokenRequestor>, report: &mut RefreshReport) -> 
         }
         let name_len = tr.consumer_facing_entity_name.chars().count();
         if tr.consumer_facing_entity_name.trim().is_empty() || name_len > 100 {
-            // SPEC §9: the name must be shown in full; one we cannot show in
+            // wire contract §9: the name must be shown in full; one we cannot show in
             // full (or at all) is not shown.
             tracing::warn!(%trid, name_len, "token requestor without a showable name skipped");
             report.skipped.push(format!("{trid}: name missing or longer than 100 characters"));

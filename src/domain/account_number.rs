@@ -71,7 +71,7 @@ impl fmt::Display for AccountNumber {
 
 /// An issuer account range as MDES knows it: 9–19 digits. MDES right-pads a
 /// range with zeros to 19 digits and matches token requestors' enabled ranges
-/// exactly on that padded value (SPEC §2).
+/// exactly on that padded value (wire contract §2).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AccountRange(String);
 

@@ -1,5 +1,5 @@
-//! The Token Connect HTTP client: one reqwest client, every call signed (SPEC §4), pushes
-//! encrypted (SPEC §3), every answer read for errors, even on 200 (SPEC §6).
+//! The Token Connect HTTP client: one reqwest client, every call signed (wire contract §4), pushes
+//! encrypted (wire contract §3), every answer read for errors, even on 200 (wire contract §6).
 //!
 //! Retry rules, and why:
 //! - getEligibleTokenRequestors and getAsset only read: retried on connection errors,
@@ -360,7 +360,7 @@ impl MdesClient {
                 PushBuildError::Invalid(f) => MdesClientError::InvalidRequest(f),
                 PushBuildError::Encryption(e) => MdesClientError::Encryption(e),
             })?;
-        // Encrypt first, then hash exactly these bytes (SPEC §3): they are reused on a retry.
+        // Encrypt first, then hash exactly these bytes (wire contract §3): they are reused on a retry.
         let body = serde_json::to_vec(&wire).map_err(|_| EncryptionError::NotJson)?;
         let (status, bytes, attempts) = self
             .send(

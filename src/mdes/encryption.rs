@@ -1,4 +1,4 @@
-//! Mastercard field-level encryption (SPEC §3) of `pushFundingAccounts.encryptedPayload`.
+//! Mastercard field-level encryption (wire contract §3) of `pushFundingAccounts.encryptedPayload`.
 //!
 //! Compatible with PyPI `mastercard-client-encryption` configured for Token Connect as
 //! `docs/wire-contract.md` §3 describes (hex encoding, field names `encryptedData`,
@@ -341,7 +341,7 @@ fn gcm(
 }
 
 fn unhex(field: &'static str, s: &str) -> Result<Vec<u8>, EncryptionError> {
-    // Written lower case, read in any case (SPEC §3).
+    // Written lower case, read in any case (wire contract §3).
     hex::decode(s).map_err(|_| EncryptionError::BadHex(field))
 }
 

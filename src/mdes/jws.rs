@@ -1,4 +1,4 @@
-//! JWS compact serialisation, RS256 with a `kid` (SPEC §5): MDES signs the push answer this
+//! JWS compact serialisation, RS256 with a `kid` (wire contract §5): MDES signs the push answer this
 //! way; the sandbox signs, the demo TR verifies against the sandbox's JWKS.
 
 use base64::Engine as _;
@@ -209,21 +209,19 @@ mod tests {
     }
 
     #[test]
-    fn real_sandbox_signature_decodes_and_rejects_alg_none() {
-        let compact = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEwOTUyMzE2MTc0MTI5MTU4MDYifQ.eyJwdXNoQWNjb3VudFJlY2VpcHRzIjpbIk1DQy1TVEwtNDMyMzMwOTgtNjRCMi00OTMwLUEyRDEtM0Q3Nzg4OTRCMDJCIl0sImNhbGxiYWNrVVJMIjoiaHR0cHM6Ly9zYW5kYm94LnNyYy5tYXN0ZXJjYXJkLmNvbS9wcm92aXNpb24iLCJjb21wbGV0ZVdlYnNpdGVBY3RpdmF0aW9uIjpmYWxzZSwiYWNjb3VudEhvbGRlckRhdGFTdXBwbGllZCI6dHJ1ZSwibG9jYWxlIjoiZW5fVVMifQ.e-qIRpW_uEy2Ecd2_dhNNudy02o0wfw36PqpHwZUspkSskUsEgrBffyEiHGwCpuwVCKkh4T6YWlb9j5A3O-nUOCIq4CP4FsdViWUrUbSV8WR56YfxHnHV81XAzxu97MHpdfXHtnXwvogGV5hPbgJd9Eip6FctrcJEOCsns2paN8lSwxwBrNQ7ers40c2KPUCSBhqNGEeMOQSngAA129hA7tvwBr-CBEFP-L2dnAPrrkhlY3-aVxl8aohlEoqREhUtw7yVArxvEGOFXKfwCBmwst5iTSbvXpHP_h94OnJTV_rDOPbXCM27DsGeAYe7VECQBFQw79Z2rRmSkPPQ-9oWA";
+    fn sample_signature_decodes_and_rejects_alg_none() {
+        // The JWS of our sample push answer (tests/fixtures/token-connect),
+        // shaped as MDES signs it: RS256 with a kid.
+        let sample: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/token-connect/push-response.json")).unwrap();
+        let compact = sample["signature"].as_str().unwrap();
         let d = decode_unverified(compact).unwrap();
-        assert_eq!(d.header.kid.as_deref(), Some("1095231617412915806"));
+        assert_eq!(d.header.kid.as_deref(), Some("test-only-signing"));
         let p: serde_json::Value = serde_json::from_slice(&d.payload).unwrap();
-        assert_eq!(
-            p["pushAccountReceipts"][0],
-            "MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B"
-        );
-        // We do not have Mastercard's key: it must not verify against ours.
+        assert_eq!(p["pushAccountReceipts"][0], "MCC-STL-35B41EFB-8A46-45C4-8768-6077B1279A46");
+        // Under the same kid, another key (here the encryption key): no.
         let jwks = Jwks {
-            keys: vec![Jwk::from_public_key(
-                &key("test-only-signing-key.pem").to_public_key(),
-                "1095231617412915806",
-            )],
+            keys: vec![Jwk::from_public_key(&key("test-only-encryption-key.pem").to_public_key(), "test-only-signing")],
         };
         assert_eq!(verify(compact, &jwks), Err(JwsError::BadSignature));
         let none = format!(

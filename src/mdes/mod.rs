@@ -1,6 +1,6 @@
 //! Mastercard MDES Token Connect: wire model, OAuth 1.0a signer, field-level
 //! encryption, JWS, and the HTTP client. The wire contract they follow, with every choice of
-//! ours marked, is `docs/wire-contract.md` (§2–§6; comments cite it as "SPEC §n").
+//! ours marked, is `docs/wire-contract.md` (§2–§6; comments cite it as "wire contract §n").
 //!
 //! Shared by the portal (client side) and the built-in sandbox (server side):
 //! - portal: [`MdesSettings`] → [`MdesClient::from_settings`], then

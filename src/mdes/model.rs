@@ -1,6 +1,6 @@
-//! Serde types of the Token Connect wire contract (SPEC §2, §6), written for OpenAPI v2.11.
+//! Serde types of the Token Connect wire contract (wire contract §2, §6), written for OpenAPI v2.11.
 //!
-//! Parsing is forgiving by design (SPEC §6 "forward compatibility"): unknown fields are ignored,
+//! Parsing is forgiving by design (wire contract §6 "forward compatibility"): unknown fields are ignored,
 //! unknown enum values land in `Other(String)`, optional-looking lists default to empty, and a
 //! few fields accept both the documented and a commonly seen JSON type (numbers as strings,
 //! booleans as `"true"`). Serialising writes the documented form only.
@@ -151,7 +151,7 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
-// ---- errors (SPEC §6) ------------------------------------------------------------------
+// ---- errors (wire contract §6) ------------------------------------------------------------------
 
 /// One Token Connect error (`errors[]` items, lower-camel keys).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -339,12 +339,12 @@ fn unknown_tr_type() -> TokenRequestorType {
 }
 
 impl TokenRequestor {
-    /// MDES right-pads a range to 19 digits and needs an exact match (SPEC §2).
+    /// MDES right-pads a range to 19 digits and needs an exact match (wire contract §2).
     pub fn has_enabled_range(&self, range: &str) -> bool {
         pad_range(range).is_some_and(|r| self.enabled_account_ranges.contains(&r))
     }
     /// Whether this TR is enabled for the card: one of the issuer's configured account ranges
-    /// is a prefix of the PAN and is among the TR's enabled ranges (SPEC §9).
+    /// is a prefix of the PAN and is among the TR's enabled ranges (wire contract §9).
     pub fn covers_card(&self, pan: &str, issuer_ranges: &[String]) -> bool {
         issuer_ranges
             .iter()
@@ -593,7 +593,7 @@ pub struct PushMultipleAccountsResponse {
     pub push_account_receipts: Vec<PushAccountReceiptEntry>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub available_push_methods: Vec<PushMethod>,
-    /// JWS (SPEC §5), present when the TR supports signatures and a receipt was issued.
+    /// JWS (wire contract §5), present when the TR supports signatures and a receipt was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     #[serde(
@@ -646,7 +646,7 @@ pub struct PushAccountResponse {
     pub errors: Vec<MdesError>,
 }
 
-/// The payload of MDES's JWS `signature` as seen from the real sandbox (SPEC §5).
+/// The payload of MDES's JWS `signature` as seen from the real sandbox (wire contract §5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PushSignaturePayload {
@@ -769,24 +769,21 @@ mod tests {
     }
 
     #[test]
-    fn signature_payload_serialises_like_the_real_sandbox() {
+    fn signature_payload_serialises_in_mdes_order() {
         let sd = SignatureData {
-            callback_url: Some("https://sandbox.src.mastercard.com/provision".into()),
+            callback_url: Some("https://bank.example/provisioning/return/abc".into()),
             complete_issuer_app_activation: Some(true),
             complete_website_activation: Some(false),
             account_holder_data_supplied: Some(true),
-            locale: Some("en_US".into()),
+            locale: Some("en_GB".into()),
             token_requestor_session_id: None,
         };
-        let p = PushSignaturePayload::new(
-            vec!["MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B".into()],
-            Some(&sd),
-        );
-        // Byte-identical to the payload of the JWS MDES's sandbox returned for this
-        // signatureData in a published exchange (docs/wire-contract.md §5).
+        let p = PushSignaturePayload::new(vec!["MCC-STL-35B41EFB-8A46-45C4-8768-6077B1279A46".into()], Some(&sd));
+        // The order MDES signs in (docs/wire-contract.md §5): the receipts, then
+        // the signatureData fields, without completeIssuerAppActivation.
         assert_eq!(
             serde_json::to_string(&p).unwrap(),
-            r#"{"pushAccountReceipts":["MCC-STL-43233098-64B2-4930-A2D1-3D778894B02B"],"callbackURL":"https://sandbox.src.mastercard.com/provision","completeWebsiteActivation":false,"accountHolderDataSupplied":true,"locale":"en_US"}"#
+            r#"{"pushAccountReceipts":["MCC-STL-35B41EFB-8A46-45C4-8768-6077B1279A46"],"callbackURL":"https://bank.example/provisioning/return/abc","completeWebsiteActivation":false,"accountHolderDataSupplied":true,"locale":"en_GB"}"#
         );
     }
 

@@ -1,4 +1,4 @@
-//! Mastercard OAuth 1.0a, one-legged, RSA-SHA256 (SPEC §4): the signer the client uses and the
+//! Mastercard OAuth 1.0a, one-legged, RSA-SHA256 (wire contract §4): the signer the client uses and the
 //! pieces a verifier needs (the built-in sandbox checks every request with them).
 //!
 //! Byte-for-byte compatibility target: PyPI `mastercard-oauth1-signer` (golden vectors in

@@ -74,7 +74,7 @@ impl PushRequest {
         validate::funding_accounts(&self.accounts)
     }
 
-    /// The wire request: validated, accounts encrypted (SPEC §3).
+    /// The wire request: validated, accounts encrypted (wire contract §3).
     pub fn to_wire(
         &self,
         request_id: String,

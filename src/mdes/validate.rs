@@ -1,4 +1,4 @@
-//! Shape validation against the Token Connect limits (SPEC §2, OpenAPI v2.11).
+//! Shape validation against the Token Connect limits (wire contract §2, OpenAPI v2.11).
 //!
 //! Used twice: by the client before sending (so we never send what MDES rejects for shape)
 //! and by the sandbox on what it receives (so it answers with MDES's reason codes). The first

@@ -1,4 +1,4 @@
-//! The URL the browser is sent to at the token requestor (SPEC §7).
+//! The URL the browser is sent to at the token requestor (wire contract §7).
 
 use super::settings::{DEFAULT_URI_TEMPLATE, ProvisioningSettings};
 use crate::catalog::{Device, usable_push_uri};

@@ -1,5 +1,5 @@
 //! The push provisioning journey as a state machine over one persisted
-//! record per push (SPEC §1, §7, §8, §9): create the record, push to MDES,
+//! record per push (wire contract §1, §7, §8, §9): create the record, push to MDES,
 //! hand the browser to the token requestor, take it back, and say honestly
 //! what is known. Web handlers call these functions; nothing here renders.
 
@@ -65,7 +65,7 @@ pub struct Journey<'a> {
     pub settings: &'a Settings,
 }
 
-/// What the TR appended to the return URL ([ours], SPEC §7): its word only.
+/// What the TR appended to the return URL ([ours], wire contract §7): its word only.
 #[derive(Debug, Default, Clone)]
 pub struct ReturnReport {
     pub receipts: Option<String>,
@@ -288,6 +288,18 @@ impl Journey<'_> {
                         .collect(),
                 };
                 let issued = result.accounts.iter().filter(|a| a.receipt.is_some()).count();
+                if issued == 0 {
+                    // HTTP 200 yet no receipt for any of our accounts (every
+                    // one refused, or entries whose pushAccountId matches
+                    // none): nothing to hand off — a failure, never a
+                    // hand-off with no receipts.
+                    let first = result.accounts.iter().find(|a| a.error_reason.is_some());
+                    let reason = first.and_then(|a| a.error_reason).unwrap_or("NO_RECEIPT");
+                    let recoverable = first.and_then(|a| a.recoverable).unwrap_or(false);
+                    tracing::warn!(provisioning = %record.id, request_id = %record.request_id, reason, "push answered without a receipt for any account");
+                    self.store.record_push_failure(&record.id, reason, recoverable).await?;
+                    return Ok(());
+                }
                 self.store.record_push_result(&record.id, &result).await?;
                 tracing::info!(provisioning = %record.id, request_id = %record.request_id, issued, failed = result.accounts.len() - issued, "push stored");
                 Ok(())
@@ -601,7 +613,7 @@ fn all_receipts(record: &ProvisioningRecord) -> Vec<&str> {
     record.accounts.iter().flat_map(|a| a.issued.iter().map(|i| i.receipt.as_str())).collect()
 }
 
-/// The holder fields the TR accepts (SPEC §2: send only those).
+/// The holder fields the TR accepts (wire contract §2: send only those).
 fn holder_fields(tr: &TokenRequestor) -> Vec<AccountHolderDataType> {
     tr.supported_account_holder_data
         .iter()

@@ -1,6 +1,6 @@
 //! The MDES side of the sandbox: Mastercard's gateway checks (OAuth 1.0a
 //! signature, body hash, timestamp, nonce) and the Token Connect operations,
-//! answering with the shapes and reason codes of SPEC §2 and §6.
+//! answering with the shapes and reason codes of wire contract §2 and §6.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -170,7 +170,7 @@ pub async fn push_multiple_accounts(state: web::Data<SandboxState>, req: HttpReq
     if let Err(r) = authenticate(&state, &req, &body) {
         return r;
     }
-    // A push to the singular name (pushAccount's field) is not this API's JSON (SPEC §3).
+    // A push to the singular name (pushAccount's field) is not this API's JSON (wire contract §3).
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body)
         && v.get("pushFundingAccount").is_some()
         && v.get("pushFundingAccounts").is_none()

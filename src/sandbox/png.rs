@@ -1,4 +1,4 @@
-//! Logos as MDES serves them (SPEC §2: PNG 192×192, square, white background)
+//! Logos as MDES serves them (wire contract §2: PNG 192×192, square, white background)
 //! and as SVG. The PNG is encoded by hand — uncompressed deflate blocks with
 //! CRC-32 and Adler-32 — which is enough for a flat square and saves a crate.
 

@@ -1,4 +1,4 @@
-//! The demo token requestors' web pages (SPEC §1 step 4, §7): what a wallet
+//! The demo token requestors' web pages (wire contract §1 step 4, §7): what a wallet
 //! or merchant does with the browser the issuer sends it. No JavaScript;
 //! forms POST to the journey's own URL; the journey lives in memory, keyed by
 //! an unguessable id in that URL (no cookie, so nothing collides with the
@@ -58,7 +58,7 @@ fn message(status: StatusCode, tr_name: &str, testid: &str, title: &str, msg: St
     html(status, MessagePage { tr_name, testid, title, message: msg, return_url: ret }.render())
 }
 
-/// The callback URL with the [ours] outcome parameters (SPEC §7).
+/// The callback URL with the [ours] outcome parameters (wire contract §7).
 pub fn callback_with(callback: &str, receipts: &[String], statuses: &[&str]) -> String {
     let join = |items: Vec<String>| items.join(",");
     let sep = if callback.contains('?') { '&' } else { '?' };
@@ -313,7 +313,7 @@ fn finish(
     }
 }
 
-/// POSTs each event (SPEC §8, `token_events` contract), retrying twice.
+/// POSTs each event (wire contract §8, `token_events` contract), retrying twice.
 pub async fn deliver(state: web::Data<SandboxState>, events: Vec<TokenEvent>) {
     for event in events {
         let Ok(body) = serde_json::to_vec(&event) else { continue };

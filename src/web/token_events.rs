@@ -1,4 +1,4 @@
-//! `POST /token-events`: MDES's word on tokenizations (SPEC §8, [ours]),
+//! `POST /token-events`: MDES's word on tokenizations (wire contract §8, [ours]),
 //! authenticated by HMAC over timestamp and body (see `crate::token_events`).
 //! JSON in, JSON out; no session, no CSRF (the signature is the credential).
 

@@ -10,7 +10,7 @@ use pushprov::catalog::{CatalogSettings, RefreshError, refresh, refresh_if_stale
 use pushprov::store::{Store, Vault};
 use serde_json::{Value, json};
 
-use crate::helpers::{Engine, TestApp, spawn_app_with, texts_by_testid};
+use crate::helpers::{Engine, TestApp, location, spawn_app_with, texts_by_testid};
 use crate::mdes_helpers::{self as standin, Received, Reply};
 use crate::on_both_engines;
 use pushprov::mdes::model::TokenRequestor;
@@ -96,7 +96,10 @@ async fn first_fetch_stores_trs_and_logos(engine: Engine) {
     assert_eq!(bytes.as_ref(), base64::engine::general_purpose::STANDARD.decode(PNG_1X1).unwrap());
     let again = app.client.get(app.url("/logos/asset-1")).header("if-none-match", etag).send().await.unwrap();
     assert_eq!(again.status().as_u16(), 304);
-    assert_eq!(app.get("/logos/no-such-asset").await.status().as_u16(), 404);
+    // A logo not fetched (yet): the neutral placeholder, never a broken image.
+    let missing = app.get("/logos/no-such-asset").await;
+    assert_eq!(missing.status().as_u16(), 303);
+    assert!(location(&missing).starts_with("/static/tr-placeholder.svg"), "{}", location(&missing));
 }
 
 async fn failed_refresh_keeps_the_last_good_catalogue(engine: Engine) {

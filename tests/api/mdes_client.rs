@@ -1,5 +1,5 @@
 //! `MdesClient` against a local stand-in that verifies every signature: each answer shape of
-//! SPEC §6 becomes the right typed error, and the retry rules hold.
+//! wire contract §6 becomes the right typed error, and the retry rules hold.
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! The sandbox's demo token requestor pages (issue 4): the browser hand-off
-//! of SPEC §7, each scenario's outcome, refusals, and token events (SPEC §8).
+//! of wire contract §7, each scenario's outcome, refusals, and token events (wire contract §8).
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Token requestor logos, served from our own origin (SPEC §9). PNG is
+//! Token requestor logos, served from our own origin (wire contract §9). PNG is
 //! preferred; an SVG (untrusted markup from outside) is served only with a
 //! policy under which it cannot run script even when opened directly — and
 //! inside `<img>` browsers never run it anyway.
@@ -18,8 +18,16 @@ pub async fn logo(state: web::Data<AppState>, req: HttpRequest, asset_id: web::P
     let logo = logos
         .iter()
         .find(|l| l.media_type == "image/png")
-        .or_else(|| logos.iter().find(|l| l.media_type == "image/svg+xml"))
-        .ok_or(AppError::NotFound)?;
+        .or_else(|| logos.iter().find(|l| l.media_type == "image/svg+xml"));
+    let Some(logo) = logo else {
+        // Not fetched (yet): getAsset failed, or MDES gave an id with no
+        // image. The neutral placeholder, never a broken image; not cached,
+        // so the real logo shows once a refresh fetched it.
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, crate::web::assets::versioned_url("tr-placeholder.svg")))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish());
+    };
     let etag = format!("\"{}\"", &logo.sha256[..16.min(logo.sha256.len())]);
     let not_modified = req
         .headers()
