@@ -5,6 +5,10 @@
 //! only if every batch answered, replace the stored catalogue in one
 //! transaction; then fetch logos for asset ids not stored yet (an asset id's
 //! content never changes). When MDES fails, the last good catalogue stays.
+//!
+//! A partial answer — `errors` beside token requestors, or an item left out
+//! as malformed — updates the TRs it returned and removes none: a TR it did
+//! not return may be one it could not say. Only a clean answer removes TRs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -71,6 +75,9 @@ pub struct RefreshReport {
     pub removed: Vec<String>,
     pub kept: usize,
     pub skipped: Vec<String>,
+    /// MDES's answer was partial (errors beside TRs, or malformed TRs left
+    /// out): nothing was removed.
+    pub partial: bool,
     pub logos_fetched: usize,
     pub logos_rejected: usize,
 }
@@ -86,6 +93,9 @@ impl std::fmt::Display for RefreshReport {
         }
         for reason in &self.skipped {
             writeln!(f, "  skipped: {reason}")?;
+        }
+        if self.partial {
+            writeln!(f, "  partial answer from MDES: no token requestor removed")?;
         }
         write!(f, "logos: {} fetched, {} rejected", self.logos_fetched, self.logos_rejected)
     }
@@ -139,14 +149,31 @@ async fn refresh_holding_lease(
         // Any failed batch aborts the refresh: a partial answer must not
         // remove the TRs the missing batches would have returned.
         let response = client.get_eligible_token_requestors(batch).await?;
+        if !response.errors.is_empty() {
+            report.partial = true;
+            let codes: Vec<&str> = response.errors.iter().map(|e| e.reason_code.as_str()).collect();
+            tracing::warn!(errors = ?codes, kept = response.token_requestors.len(), "getEligibleTokenRequestors answered errors beside token requestors; those are kept");
+        }
+        for (trid, why) in &response.skipped {
+            report.partial = true;
+            let trid = trid.as_deref().unwrap_or("?");
+            tracing::warn!(trid = %trid.escape_debug(), %why, "malformed token requestor in MDES's answer skipped");
+            report.skipped.push(format!("{}: malformed ({why})", trid.escape_debug()));
+        }
         fetched.extend(response.token_requestors);
     }
     let trs = merge_and_check(fetched, &mut report);
 
-    let before = store.replace_token_requestors(&trs, now_unix()).await?;
+    let before = if report.partial {
+        store.upsert_token_requestors(&trs, now_unix()).await?
+    } else {
+        store.replace_token_requestors(&trs, now_unix()).await?
+    };
     let after: BTreeSet<String> = trs.iter().map(|t| t.token_requestor_id.clone()).collect();
     report.added = after.difference(&before).cloned().collect();
-    report.removed = before.difference(&after).cloned().collect();
+    if !report.partial {
+        report.removed = before.difference(&after).cloned().collect();
+    }
     report.kept = after.intersection(&before).count();
 
     let limits = AssetLimits { max_bytes: settings.max_logo_bytes };
