@@ -222,6 +222,10 @@ impl MdesClient {
                 .map(|p| p.expose_secret()),
             settings.signing_key_alias.as_deref(),
         )?;
+        settings
+            .fingerprint
+            .check()
+            .map_err(|problem| MdesSetupError::Config(format!("mdes.fingerprint: {problem}")))?;
         let cert = keys::load_encryption_key(
             "mdes.encryption_certificate_path",
             &settings.encryption_certificate_path,
@@ -667,6 +671,10 @@ mod tests {
                 .to_string()
                 .starts_with("mdes.base_url: not an http(s) URL")
         );
+        s.fingerprint = super::super::encryption::FingerprintMode::parse("4c:4e:ad");
+        let e = MdesClient::from_settings(&s).unwrap_err().to_string();
+        assert!(e.starts_with("mdes.fingerprint: not hex digits only") && !e.contains('\n'), "{e}");
+        s.fingerprint = super::super::encryption::FingerprintMode::parse(&"ab".repeat(32));
         s.base_url = "http://127.0.0.1:1/mdes/".into();
         assert!(MdesClient::from_settings(&s).is_ok());
         s.consumer_key = " ".into();

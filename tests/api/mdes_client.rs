@@ -144,6 +144,23 @@ async fn eligibility_200_without_a_usable_list_is_an_invalid_response() {
     assert!(resp.token_requestors.is_empty() && resp.listed);
 }
 
+/// `mdes.fingerprint` set to the value Mastercard Developers shows for the key: every
+/// encrypted payload carries exactly that value.
+#[tokio::test]
+async fn a_literal_fingerprint_is_sent_exactly_as_configured() {
+    const COPIED: &str = "0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9";
+    let mdes = h::start(|req, _| {
+        let id = h::decrypt_push(&req.body)[0]["pushAccountId"].as_str().unwrap().to_owned();
+        json(200, receipts_body(json!([{"pushAccountId": id, "pushAccountReceipt": "MCC-STL-1"}])))
+    });
+    let mut settings = h::settings(&mdes.base_url);
+    settings.fingerprint = pushprov::mdes::encryption::FingerprintMode::parse(COPIED);
+    let client = pushprov::mdes::MdesClient::from_settings(&settings).unwrap();
+    client.push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap();
+    let sent: serde_json::Value = serde_json::from_slice(&mdes.last().body).unwrap();
+    assert_eq!(sent["pushFundingAccounts"]["encryptedPayload"]["publicKeyFingerprint"], COPIED);
+}
+
 #[tokio::test]
 async fn push_200_sends_encrypted_accounts_and_returns_receipts() {
     let mdes = h::start(|req, _| {
