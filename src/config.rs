@@ -324,6 +324,7 @@ impl Settings {
         if self.sandbox.enabled == Some(true) && !self.demo.enabled {
             return Err(SettingsError::new("sandbox.enabled", "the sandbox runs only with demo.enabled = true"));
         }
+        self.mdes.fingerprint.check().map_err(|problem| SettingsError::new("mdes.fingerprint", problem))?;
         self.provisioning.validate().map_err(|(setting, problem)| SettingsError { setting, problem })?;
         tracing_subscriber::EnvFilter::try_new(&self.log.filter)
             .map_err(|e| SettingsError::new("log.filter", e.to_string()))?;

@@ -7,4 +7,6 @@ mod refresh;
 
 pub use assets::{AssetLimits, checked_logo};
 pub use eligibility::{Device, Ineligible, MAX_CARDS_PER_PUSH, eligible_for, usable_push_uri, why_ineligible};
-pub use refresh::{CatalogSettings, RefreshError, RefreshReport, lease_owner, refresh, refresh_if_stale, run_schedule};
+pub use refresh::{
+    CatalogSettings, CatalogueAge, RefreshError, RefreshReport, catalogue_age, lease_owner, refresh, refresh_if_stale, run_schedule,
+};

@@ -5,6 +5,10 @@
 //! only if every batch answered, replace the stored catalogue in one
 //! transaction; then fetch logos for asset ids not stored yet (an asset id's
 //! content never changes). When MDES fails, the last good catalogue stays.
+//!
+//! A partial answer — `errors` beside token requestors, or an item left out
+//! as malformed — updates the TRs it returned and removes none: a TR it did
+//! not return may be one it could not say. Only a clean answer removes TRs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -14,7 +18,7 @@ use serde::Deserialize;
 use super::assets::{AssetLimits, checked_logo};
 use crate::mdes::MdesClient;
 use crate::mdes::model::TokenRequestor;
-use crate::store::{Store, StoreError, now_unix};
+use crate::store::{CatalogStatus, Store, StoreError, now_unix};
 
 const LEASE: &str = "catalog-refresh";
 /// getEligibleTokenRequestors takes at most this many ranges per call.
@@ -71,6 +75,9 @@ pub struct RefreshReport {
     pub removed: Vec<String>,
     pub kept: usize,
     pub skipped: Vec<String>,
+    /// MDES's answer was partial (errors beside TRs, or malformed TRs left
+    /// out): nothing was removed.
+    pub partial: bool,
     pub logos_fetched: usize,
     pub logos_rejected: usize,
 }
@@ -86,6 +93,9 @@ impl std::fmt::Display for RefreshReport {
         }
         for reason in &self.skipped {
             writeln!(f, "  skipped: {reason}")?;
+        }
+        if self.partial {
+            writeln!(f, "  partial answer from MDES: no token requestor removed")?;
         }
         write!(f, "logos: {} fetched, {} rejected", self.logos_fetched, self.logos_rejected)
     }
@@ -139,14 +149,31 @@ async fn refresh_holding_lease(
         // Any failed batch aborts the refresh: a partial answer must not
         // remove the TRs the missing batches would have returned.
         let response = client.get_eligible_token_requestors(batch).await?;
+        if !response.errors.is_empty() {
+            report.partial = true;
+            let codes: Vec<&str> = response.errors.iter().map(|e| e.reason_code.as_str()).collect();
+            tracing::warn!(errors = ?codes, kept = response.token_requestors.len(), "getEligibleTokenRequestors answered errors beside token requestors; those are kept");
+        }
+        for (trid, why) in &response.skipped {
+            report.partial = true;
+            let trid = trid.as_deref().unwrap_or("?");
+            tracing::warn!(trid = %trid.escape_debug(), %why, "malformed token requestor in MDES's answer skipped");
+            report.skipped.push(format!("{}: malformed ({why})", trid.escape_debug()));
+        }
         fetched.extend(response.token_requestors);
     }
     let trs = merge_and_check(fetched, &mut report);
 
-    let before = store.replace_token_requestors(&trs, now_unix()).await?;
+    let before = if report.partial {
+        store.upsert_token_requestors(&trs, now_unix()).await?
+    } else {
+        store.replace_token_requestors(&trs, now_unix()).await?
+    };
     let after: BTreeSet<String> = trs.iter().map(|t| t.token_requestor_id.clone()).collect();
     report.added = after.difference(&before).cloned().collect();
-    report.removed = before.difference(&after).cloned().collect();
+    if !report.partial {
+        report.removed = before.difference(&after).cloned().collect();
+    }
     report.kept = after.intersection(&before).count();
 
     let limits = AssetLimits { max_bytes: settings.max_logo_bytes };
@@ -255,6 +282,50 @@ pub async fn refresh_if_stale(
     }
 }
 
+/// How old the stored catalogue is (for `/readyz` and the log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogueAge {
+    /// Seconds since the last good refresh; `None` when there was none.
+    pub last_refresh_age_secs: Option<i64>,
+    /// Older than `catalog.refresh_interval_secs`, or never refreshed.
+    pub overdue: bool,
+}
+
+pub fn catalogue_age(status: &CatalogStatus, refresh_interval_secs: u64, now: i64) -> CatalogueAge {
+    let age = status.last_success_at.map(|at| now.saturating_sub(at).max(0));
+    let interval = i64::try_from(refresh_interval_secs).unwrap_or(i64::MAX);
+    CatalogueAge { last_refresh_age_secs: age, overdue: age.is_none_or(|age| age > interval) }
+}
+
+/// Warns when the last good refresh is older than the refresh interval:
+/// refreshes have been failing (or none has worked yet), and the
+/// catalogue the cardholders see is getting old.
+async fn warn_if_overdue(store: &Store, settings: &CatalogSettings) {
+    let status = match store.catalog_status().await {
+        Ok(status) => status,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the catalogue refresh status");
+            return;
+        }
+    };
+    let age = catalogue_age(&status, settings.refresh_interval_secs, now_unix());
+    if !age.overdue {
+        return;
+    }
+    match age.last_refresh_age_secs {
+        Some(age_secs) => tracing::warn!(
+            age_secs,
+            refresh_interval_secs = settings.refresh_interval_secs,
+            last_error = status.last_error.as_deref().unwrap_or(""),
+            "the token requestor catalogue is older than catalog.refresh_interval_secs"
+        ),
+        None => tracing::warn!(
+            last_error = status.last_error.as_deref().unwrap_or(""),
+            "the token requestor catalogue has never been refreshed successfully"
+        ),
+    }
+}
+
 /// Runs for the life of the portal: refresh at start when empty or stale,
 /// then check every `check_interval_secs`. After a failure it tries again
 /// sooner (30 s, doubling), so a portal started while MDES was down gets
@@ -275,6 +346,7 @@ pub async fn run_schedule(store: Store, client: std::sync::Arc<MdesClient>, sett
                 wait
             }
         };
+        warn_if_overdue(&store, &settings).await;
         tokio::time::sleep(wait).await;
     }
 }
@@ -284,4 +356,27 @@ pub async fn run_schedule(store: Store, client: std::sync::Arc<MdesClient>, sett
 pub fn lease_owner() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
     format!("{host}-{}-{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_is_overdue_once_older_than_the_interval_or_never_refreshed() {
+        let at = |t: Option<i64>| CatalogStatus { last_success_at: t, ..CatalogStatus::default() };
+        let now = 1_000_000;
+        assert_eq!(
+            catalogue_age(&at(Some(now - 100)), 3600, now),
+            CatalogueAge { last_refresh_age_secs: Some(100), overdue: false }
+        );
+        assert!(!catalogue_age(&at(Some(now - 3600)), 3600, now).overdue, "due now, not yet overdue");
+        assert_eq!(
+            catalogue_age(&at(Some(now - 3601)), 3600, now),
+            CatalogueAge { last_refresh_age_secs: Some(3601), overdue: true }
+        );
+        assert_eq!(catalogue_age(&at(None), 3600, now), CatalogueAge { last_refresh_age_secs: None, overdue: true });
+        // A clock that went back shows age 0, not a negative age; huge settings do not overflow.
+        assert_eq!(catalogue_age(&at(Some(now + 50)), u64::MAX, now).last_refresh_age_secs, Some(0));
+    }
 }

@@ -18,8 +18,8 @@ use serde::de::DeserializeOwned;
 use super::encryption::{EncryptionError, Encryptor};
 use super::keys::{self, KeyError};
 use super::model::{
-    AssetResponse, ErrorWrapper, GatewayErrorResponse, GetEligibleTokenRequestorsResponse,
-    MdesError, PushMultipleAccountsResponse,
+    AssetResponse, EligibleTokenRequestors, ErrorWrapper, GatewayErrorResponse, MdesError,
+    PushMultipleAccountsResponse,
 };
 use super::oauth::{OAuthError, Signer};
 use super::request::{self, PushBuildError, PushRequest};
@@ -222,6 +222,10 @@ impl MdesClient {
                 .map(|p| p.expose_secret()),
             settings.signing_key_alias.as_deref(),
         )?;
+        settings
+            .fingerprint
+            .check()
+            .map_err(|problem| MdesSetupError::Config(format!("mdes.fingerprint: {problem}")))?;
         let cert = keys::load_encryption_key(
             "mdes.encryption_certificate_path",
             &settings.encryption_certificate_path,
@@ -274,10 +278,16 @@ impl MdesClient {
     }
 
     /// `POST /connect/1/0/getEligibleTokenRequestors` for 1–25 ranges of 9–19 digits.
+    ///
+    /// The token requestors are read one by one: a malformed item is left out (listed in
+    /// `skipped`), not the whole answer. `errors` beside token requestors are returned with
+    /// them (and logged): the TRs MDES did return are kept. An answer with `errors` and no
+    /// token requestor, or with no `tokenRequestors` list at all, or whose every item is
+    /// malformed, is an error: it says nothing the catalogue could be replaced with.
     pub async fn get_eligible_token_requestors(
         &self,
         account_ranges: &[String],
-    ) -> Result<GetEligibleTokenRequestorsResponse, MdesClientError> {
+    ) -> Result<EligibleTokenRequestors, MdesClientError> {
         let request_id = request::new_request_id();
         let req = request::eligibility_request(request_id.clone(), account_ranges)?;
         let body = serde_json::to_vec(&req).map_err(|_| EncryptionError::NotJson)?;
@@ -291,12 +301,32 @@ impl MdesClient {
                 RetryPolicy::Idempotent,
             )
             .await?;
-        let resp: GetEligibleTokenRequestorsResponse = interpret(status, &bytes)?;
+        let resp: EligibleTokenRequestors = interpret(status, &bytes)?;
         if !resp.errors.is_empty() {
-            return Err(MdesClientError::Mdes {
+            if resp.token_requestors.is_empty() {
+                return Err(MdesClientError::Mdes {
+                    status: status.as_u16(),
+                    response_id: resp.response_id,
+                    errors: resp.errors,
+                });
+            }
+            tracing::warn!(
+                %request_id,
+                errors = %summary(&resp.errors),
+                token_requestors = resp.token_requestors.len(),
+                "MDES answered getEligibleTokenRequestors with errors beside token requestors; keeping those"
+            );
+        }
+        if !resp.listed {
+            return Err(MdesClientError::InvalidResponse {
                 status: status.as_u16(),
-                response_id: resp.response_id,
-                errors: resp.errors,
+                detail: "no tokenRequestors list".into(),
+            });
+        }
+        if resp.token_requestors.is_empty() && !resp.skipped.is_empty() {
+            return Err(MdesClientError::InvalidResponse {
+                status: status.as_u16(),
+                detail: format!("none of the {} token requestors could be read", resp.skipped.len()),
             });
         }
         Ok(resp)
@@ -641,6 +671,10 @@ mod tests {
                 .to_string()
                 .starts_with("mdes.base_url: not an http(s) URL")
         );
+        s.fingerprint = super::super::encryption::FingerprintMode::parse("4c:4e:ad");
+        let e = MdesClient::from_settings(&s).unwrap_err().to_string();
+        assert!(e.starts_with("mdes.fingerprint: not hex digits only") && !e.contains('\n'), "{e}");
+        s.fingerprint = super::super::encryption::FingerprintMode::parse(&"ab".repeat(32));
         s.base_url = "http://127.0.0.1:1/mdes/".into();
         assert!(MdesClient::from_settings(&s).is_ok());
         s.consumer_key = " ".into();

@@ -58,15 +58,74 @@ pub enum CipherMode {
     Gcm,
 }
 
-/// Which SHA-256 goes into `publicKeyFingerprint` (both are seen in the wild).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What goes into `publicKeyFingerprint`: one of the two SHA-256 digests seen in the wild,
+/// computed from the certificate, or the value Mastercard Developers shows for the key.
+///
+/// As a setting: `certificate`, `public_key`, or the hex value itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum FingerprintMode {
     /// SHA-256 of the certificate DER (what the reference config.json produces).
     #[default]
     Certificate,
     /// SHA-256 of the public key's SubjectPublicKeyInfo DER.
     PublicKey,
+    /// A fingerprint copied from the Mastercard Developers key page, sent exactly as written
+    /// (hex, 32–64 digits; [`FingerprintMode::check`]).
+    Literal(String),
+}
+
+impl FingerprintMode {
+    /// Reads the setting: the two mode names, else a literal fingerprint (checked later, by
+    /// [`FingerprintMode::check`], so the start-up error can name the setting).
+    pub fn parse(setting: &str) -> Self {
+        match setting {
+            "certificate" => FingerprintMode::Certificate,
+            "public_key" => FingerprintMode::PublicKey,
+            literal => FingerprintMode::Literal(literal.to_owned()),
+        }
+    }
+
+    pub fn as_setting(&self) -> &str {
+        match self {
+            FingerprintMode::Certificate => "certificate",
+            FingerprintMode::PublicKey => "public_key",
+            FingerprintMode::Literal(value) => value,
+        }
+    }
+
+    /// A literal must be hex digits only (either case), an even number of 32 to 64 of them: the
+    /// spec's bounds for `publicKeyFingerprint` (a SHA-256 is 64). The problem, in one line,
+    /// without echoing more than the value's length.
+    pub fn check(&self) -> Result<(), String> {
+        let FingerprintMode::Literal(value) = self else {
+            return Ok(());
+        };
+        let expected = "expected `certificate`, `public_key` or the key's fingerprint as shown by Mastercard Developers \
+                        (hex, 64 digits for a SHA-256)";
+        if value.is_empty() {
+            return Err(format!("empty; {expected}"));
+        }
+        if !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("not hex digits only (no spaces or ':'); {expected}"));
+        }
+        let n = value.len();
+        if !(32..=64).contains(&n) || n % 2 != 0 {
+            return Err(format!("{n} hex digits; {expected}"));
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for FingerprintMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_setting())
+    }
+}
+
+impl<'de> Deserialize<'de> for FingerprintMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(FingerprintMode::parse(&String::deserialize(d)?))
+    }
 }
 
 /// The wire form of `encryptedPayload` once encrypted. Unknown sibling fields are ignored.
@@ -138,7 +197,7 @@ impl EncryptionError {
 }
 
 /// Options of [`Encryptor`]; mirrors the `mdes.*` encryption settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncryptionOptions {
     pub oaep_digest: OaepDigest,
     pub cipher: CipherMode,
@@ -180,11 +239,16 @@ impl Encryptor {
                 options.aes_key_bits
             )));
         }
-        let fingerprint = match options.fingerprint {
+        let fingerprint = match &options.fingerprint {
             FingerprintMode::PublicKey => key.public_key_fingerprint.clone(),
             FingerprintMode::Certificate => key.certificate_fingerprint.clone().ok_or_else(|| {
                 EncryptionError::Config("fingerprint mode \"certificate\" needs a certificate, not a bare public key".into())
             })?,
+            // As Mastercard shows it: not recomputed, not re-cased.
+            literal @ FingerprintMode::Literal(value) => {
+                literal.check().map_err(EncryptionError::Config)?;
+                value.clone()
+            }
         };
         Ok(Encryptor {
             public_key: key.public_key.clone(),
@@ -486,11 +550,17 @@ mod tests {
                 256,
                 FingerprintMode::Certificate,
             ),
+            (
+                CipherMode::Cbc,
+                OaepDigest::Sha512,
+                128,
+                FingerprintMode::Literal(COPIED.into()),
+            ),
         ] {
             let options = EncryptionOptions {
                 oaep_digest: digest,
                 cipher,
-                fingerprint: fp,
+                fingerprint: fp.clone(),
                 aes_key_bits: bits,
             };
             let enc = Encryptor::new(&cert(), options).unwrap();
@@ -508,6 +578,7 @@ mod tests {
             let expected_fp = match fp {
                 FingerprintMode::Certificate => cert().certificate_fingerprint.unwrap(),
                 FingerprintMode::PublicKey => cert().public_key_fingerprint,
+                FingerprintMode::Literal(value) => value,
             };
             assert_eq!(node["publicKeyFingerprint"], expected_fp.as_str());
             decrypt_request(&mut req, &private()).unwrap();
@@ -668,6 +739,7 @@ mod tests {
             (OaepDigest::Sha512, 128, FingerprintMode::Certificate),
             (OaepDigest::Sha256, 128, FingerprintMode::PublicKey),
             (OaepDigest::Sha512, 256, FingerprintMode::Certificate),
+            (OaepDigest::Sha512, 128, FingerprintMode::Literal(COPIED.into())),
         ] {
             let options = EncryptionOptions {
                 oaep_digest: digest,
@@ -677,7 +749,7 @@ mod tests {
             };
             let original = request();
             let mut encrypted = original.clone();
-            Encryptor::new(&cert(), options)
+            Encryptor::new(&cert(), options.clone())
                 .unwrap()
                 .encrypt_request(&mut encrypted)
                 .unwrap();
@@ -716,6 +788,38 @@ mod tests {
         let demo_key = keys::load_private_key_pem_file(&files.private_key).unwrap();
         decrypt_request(&mut ours, &demo_key).unwrap();
         assert_eq!(ours, original);
+    }
+
+    /// A fingerprint as copied from a Mastercard Developers key page (upper case, as some
+    /// pages show it): sent exactly so.
+    const COPIED: &str = "4C4EAD5927F0DF8117F178EEA9308DAA58E27C2B4C4EAD5927F0DF8117F178EE";
+
+    #[test]
+    fn a_literal_fingerprint_is_checked_and_sent_exactly_as_written() {
+        for ok in [COPIED, &COPIED.to_lowercase(), "4c4ead5927f0df8117f178eea9308daa58e27c2b", &"a".repeat(32)] {
+            assert_eq!(FingerprintMode::parse(ok), FingerprintMode::Literal(ok.to_string()));
+            assert_eq!(FingerprintMode::parse(ok).check(), Ok(()), "{ok}");
+        }
+        for bad in ["", "certficate", "Certificate", &format!(" {COPIED}"), "4c:4e:ad:59:27:f0:df:81:17:f1:78:ee:a9:30:8d:aa",
+                    &"a".repeat(31), &"a".repeat(33), &"a".repeat(66), "zz4ead5927f0df8117f178eea9308daa"] {
+            let problem = FingerprintMode::parse(bad).check().unwrap_err();
+            assert!(!problem.contains('\n') && problem.contains("64 digits for a SHA-256"), "{bad}: {problem}");
+        }
+        assert_eq!(FingerprintMode::parse("certificate"), FingerprintMode::Certificate);
+        assert_eq!(FingerprintMode::parse("public_key"), FingerprintMode::PublicKey);
+
+        let options = EncryptionOptions { fingerprint: FingerprintMode::Literal(COPIED.into()), ..Default::default() };
+        // Even for a bare public key (no certificate to hash): the value is Mastercard's word.
+        let bare = keys::EncryptionKey::from_public_key(cert().public_key).unwrap();
+        for key in [cert(), bare] {
+            let enc = Encryptor::new(&key, options.clone()).unwrap();
+            assert_eq!(enc.fingerprint(), COPIED);
+            let payload = enc.encrypt_bytes(b"[]").unwrap();
+            assert_eq!(payload.public_key_fingerprint, COPIED);
+            assert_eq!(decrypt_payload(&payload, &private()).unwrap(), b"[]");
+        }
+        let bad = EncryptionOptions { fingerprint: FingerprintMode::Literal("xyz".into()), ..Default::default() };
+        assert!(matches!(Encryptor::new(&cert(), bad), Err(EncryptionError::Config(_))));
     }
 
     #[test]

@@ -4,6 +4,12 @@
 //! unknown enum values land in `Other(String)`, optional-looking lists default to empty, and a
 //! few fields accept both the documented and a commonly seen JSON type (numbers as strings,
 //! booleans as `"true"`). Serialising writes the documented form only.
+//!
+//! In MDES's answers, a field the spec makes optional or conditional may be absent, `null` or
+//! of the wrong JSON type: all three read as absent (a list as empty, one unreadable list item
+//! as missing), so a field the portal can do without never costs the rest of the answer. The
+//! token requestor list is read item by item ([`read_token_requestor`]): an item without what
+//! the spec requires is left out, with its reason, and the others are kept.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -95,43 +101,22 @@ pub(crate) mod lenient_bool {
     }
 }
 
-/// A string, or a number kept as its decimal text (height/width are documented as strings).
-mod string_or_number {
-    use serde::{Deserialize, Deserializer};
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum SN {
-        S(String),
-        N(serde_json::Number),
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        Ok(match Option::<SN>::deserialize(d)? {
-            None => None,
-            Some(SN::S(s)) => Some(s),
-            Some(SN::N(n)) => Some(n.to_string()),
-        })
-    }
-}
-
 /// `enabledAccountRanges`: JSON integers of up to 19 digits (fit in u64). Digit strings are
 /// accepted too; anything else is dropped rather than failing the whole TR list.
 mod account_ranges {
     use serde::{Deserialize, Deserializer};
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    #[allow(dead_code)] // `Other` only swallows odd items
-    enum R {
-        N(u64),
-        S(String),
-        Other(serde_json::Value),
-    }
+    use serde_json::Value;
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
-        let raw = Option::<Vec<R>>::deserialize(d)?.unwrap_or_default();
-        Ok(raw
+        // Not a list at all: no ranges (an MDES answer like that is refused earlier, by
+        // `read_token_requestor`).
+        let Value::Array(items) = Value::deserialize(d)? else {
+            return Ok(Vec::new());
+        };
+        Ok(items
             .into_iter()
-            .filter_map(|r| match r {
-                R::N(n) => Some(n),
-                R::S(s)
+            .filter_map(|item| match item {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s)
                     if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) =>
                 {
                     s.parse().ok()
@@ -151,29 +136,87 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+// ---- tolerant readers for MDES's answers (optional fields) -----------------------------
+
+/// An optional field: absent, `null` or a value of another type → `None`.
+fn opt<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(T::deserialize(value).ok())
+}
+
+/// An optional boolean: `true`/`false`, or those words as a string in any case (the spec calls
+/// these booleans "not case sensitive"); anything else → `None`.
+fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Some(b),
+        serde_json::Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        serde_json::Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    })
+}
+
+/// An optional string that some senders write as a number: kept as its decimal text;
+/// anything else → `None`.
+fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// A string the spec requires inside an item whose other fields are still worth reading
+/// (`errors[].reasonCode`): anything but a string → empty.
+fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => s,
+        _ => String::new(),
+    })
+}
+
+/// An optional list: not a list → empty; each item that does not read as `T` is left out.
+fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => items.into_iter().filter_map(|item| T::deserialize(item).ok()).collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// `errors`: not a list → no errors; an item that does not read still counts as an error
+/// (with an empty reason code): MDES said something failed.
+fn error_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<MdesError>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => {
+            items.into_iter().map(|item| MdesError::deserialize(item).unwrap_or_default()).collect()
+        }
+        _ => Vec::new(),
+    })
+}
+
 // ---- errors (wire contract §6) ------------------------------------------------------------------
 
 /// One Token Connect error (`errors[]` items, lower-camel keys).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MdesError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub source: Option<String>,
-    #[serde(default)]
+    /// Required by the spec; empty when MDES left it out (or sent something else).
+    #[serde(default, deserialize_with = "text_or_empty")]
     pub reason_code: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub description: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "string_or_number::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_text")]
     pub error_code: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_bool")]
     pub recoverable: Option<bool>,
 }
 
@@ -181,9 +224,9 @@ pub struct MdesError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorWrapper {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub response_id: Option<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "error_list")]
     pub errors: Vec<MdesError>,
 }
 
@@ -203,17 +246,13 @@ pub struct GatewayErrors {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct GatewayError {
-    #[serde(rename = "Source", default)]
+    #[serde(rename = "Source", default, deserialize_with = "opt")]
     pub source: Option<String>,
-    #[serde(rename = "ReasonCode", default)]
+    #[serde(rename = "ReasonCode", default, deserialize_with = "text_or_empty")]
     pub reason_code: String,
-    #[serde(rename = "Description", default)]
+    #[serde(rename = "Description", default, deserialize_with = "opt")]
     pub description: Option<String>,
-    #[serde(
-        rename = "Recoverable",
-        default,
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(rename = "Recoverable", default, deserialize_with = "opt_bool")]
     pub recoverable: Option<bool>,
     #[serde(rename = "Details", default)]
     pub details: Option<serde_json::Value>,
@@ -275,6 +314,8 @@ pub struct GetEligibleTokenRequestorsResponse {
     pub errors: Vec<MdesError>,
 }
 
+/// `availablePushMethods[]` item. Both fields are required by the spec: an item whose `type`
+/// is not a string is left out of its list; a missing `uri` reads as empty (unusable).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushMethod {
@@ -284,6 +325,9 @@ pub struct PushMethod {
     pub uri: String,
 }
 
+/// One `tokenRequestors[]` item. Deserialising it directly is lenient throughout (stored
+/// catalogue rows, tests); MDES's answers go through [`read_token_requestor`], which first
+/// checks what the spec requires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequestor {
@@ -294,48 +338,137 @@ pub struct TokenRequestor {
     /// The name to show, in full (≤100).
     #[serde(default)]
     pub consumer_facing_entity_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub image_asset_id: Option<String>,
     #[serde(default = "unknown_tr_type")]
     pub token_requestor_type: TokenRequestorType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub wallet_id: Option<String>,
     #[serde(default, deserialize_with = "account_ranges::deserialize")]
     pub enabled_account_ranges: Vec<u64>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "list")]
     pub supported_push_methods: Vec<PushMethodType>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "list")]
     pub available_push_methods: Vec<PushMethod>,
-    #[serde(
-        default,
-        deserialize_with = "lenient_bool::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
     pub supports_multiple_pushed_cards: Option<bool>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "list")]
     pub supported_account_holder_data: Vec<AccountHolderDataType>,
-    #[serde(
-        default,
-        deserialize_with = "lenient_bool::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
     pub supports_card_holder_authentication: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "lenient_bool::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
     pub supports_token_connect: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "lenient_bool::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
     pub support_issuer_initiated_digitization_data: Option<bool>,
 }
 
 fn unknown_tr_type() -> TokenRequestorType {
     TokenRequestorType::Other(String::new())
+}
+
+/// What the spec requires of every `tokenRequestors[]` item, with the JSON type each must be.
+const TR_REQUIRED: &[(&str, JsonKind)] = &[
+    ("tokenRequestorId", JsonKind::String),
+    ("name", JsonKind::String),
+    ("consumerFacingEntityName", JsonKind::String),
+    ("tokenRequestorType", JsonKind::String),
+    ("enabledAccountRanges", JsonKind::Array),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsonKind {
+    String,
+    Array,
+}
+
+fn json_kind_name(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Reads one `tokenRequestors[]` item of an MDES answer. `Err` (why, in one line, without
+/// the item's values) when a field the spec requires is missing, `null` or of the wrong JSON
+/// type; optional fields that cannot be read are dropped and the item is kept.
+pub fn read_token_requestor(item: serde_json::Value) -> Result<TokenRequestor, String> {
+    let Some(fields) = item.as_object() else {
+        return Err(format!("not an object but {}", json_kind_name(&item)));
+    };
+    for (name, kind) in TR_REQUIRED {
+        let problem = match (fields.get(*name), kind) {
+            (None, _) => Some("missing".to_string()),
+            (Some(serde_json::Value::String(_)), JsonKind::String) | (Some(serde_json::Value::Array(_)), JsonKind::Array) => None,
+            (Some(v), _) => Some(format!("{} instead of {}", json_kind_name(v), if *kind == JsonKind::String { "a string" } else { "a list" })),
+        };
+        if let Some(problem) = problem {
+            return Err(format!("{name} {problem}"));
+        }
+    }
+    serde_json::from_value(item).map_err(|e| format!("unreadable: {}", e.classify_name_for_log()))
+}
+
+/// A `serde_json` error's category, for log lines that must not quote MDES's data.
+trait ClassifyForLog {
+    fn classify_name_for_log(&self) -> &'static str;
+}
+
+impl ClassifyForLog for serde_json::Error {
+    fn classify_name_for_log(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "io",
+            serde_json::error::Category::Syntax => "syntax",
+            serde_json::error::Category::Data => "unexpected shape",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+/// A getEligibleTokenRequestors answer as the portal reads it: the token requestors one by
+/// one (see [`read_token_requestor`]), what was left out and why, and any `errors` beside
+/// them. ([`GetEligibleTokenRequestorsResponse`] is the wire type the sandbox writes.)
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EligibleTokenRequestors {
+    pub response_id: Option<String>,
+    /// Whether the answer had a `tokenRequestors` list at all (MDES sends one, possibly
+    /// empty, whenever the call succeeded).
+    pub listed: bool,
+    pub token_requestors: Vec<TokenRequestor>,
+    /// The items left out: `(tokenRequestorId when readable, why)`.
+    pub skipped: Vec<(Option<String>, String)>,
+    pub errors: Vec<MdesError>,
+}
+
+impl<'de> Deserialize<'de> for EligibleTokenRequestors {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            #[serde(default, deserialize_with = "opt")]
+            response_id: Option<String>,
+            #[serde(default)]
+            token_requestors: Option<serde_json::Value>,
+            #[serde(default, deserialize_with = "error_list")]
+            errors: Vec<MdesError>,
+        }
+        let raw = Raw::deserialize(d)?;
+        let mut out = EligibleTokenRequestors { response_id: raw.response_id, errors: raw.errors, ..Default::default() };
+        if let Some(serde_json::Value::Array(items)) = raw.token_requestors {
+            out.listed = true;
+            for item in items {
+                let trid = item.get("tokenRequestorId").and_then(|v| v.as_str()).map(|s| s.chars().take(20).collect());
+                match read_token_requestor(item) {
+                    Ok(tr) => out.token_requestors.push(tr),
+                    Err(why) => out.skipped.push((trid, why)),
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl TokenRequestor {
@@ -370,7 +503,7 @@ pub fn pad_range(range: &str) -> Option<u64> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AssetResponse {
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "list")]
     pub media_contents: Vec<MediaContent>,
 }
 
@@ -381,17 +514,9 @@ pub struct MediaContent {
     pub media_type: String,
     /// base64 of the file.
     pub data: String,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "string_or_number::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_text")]
     pub height: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "string_or_number::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_text")]
     pub width: Option<String>,
 }
 
@@ -587,26 +712,19 @@ pub struct PhoneNumber {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PushMultipleAccountsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub response_id: Option<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    /// Items without a readable `pushAccountId` (a string) are left out: they name no account.
+    #[serde(default, deserialize_with = "list")]
     pub push_account_receipts: Vec<PushAccountReceiptEntry>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "list")]
     pub available_push_methods: Vec<PushMethod>,
     /// JWS (wire contract §5), present when the TR supports signatures and a receipt was issued.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub signature: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_bool")]
     pub token_requestor_signature_support: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "null_as_empty",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, deserialize_with = "error_list", skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<MdesError>,
 }
 
@@ -614,35 +732,27 @@ pub struct PushMultipleAccountsResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PushAccountReceiptEntry {
-    #[serde(default)]
+    /// Required by the spec (the entry is unusable without it).
     pub push_account_id: String,
     /// `MCC-<UUID>`-like, but treat as opaque (≤64 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub push_account_receipt: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub issuer_initiated_digitization_data: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "null_as_empty",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, deserialize_with = "error_list", skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<MdesError>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PushAccountResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub response_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
     pub push_account_receipt: Option<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
+    #[serde(default, deserialize_with = "list")]
     pub available_push_methods: Vec<PushMethod>,
-    #[serde(
-        default,
-        deserialize_with = "null_as_empty",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, deserialize_with = "error_list", skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<MdesError>,
 }
 
@@ -742,6 +852,127 @@ mod tests {
             "PAYMENT_FACILITATOR"
         );
         assert!(r.errors.is_empty());
+    }
+
+    fn good_tr(trid: &str) -> serde_json::Value {
+        serde_json::json!({
+            "tokenRequestorId": trid, "name": "Legal", "consumerFacingEntityName": "Shown",
+            "tokenRequestorType": "WALLET", "enabledAccountRanges": [5222220000000000000u64],
+            "supportedPushMethods": ["WEB"], "availablePushMethods": [{"type": "WEB", "uri": "https://tr.example/p"}],
+            "supportsMultiplePushedCards": true, "supportedAccountHolderData": ["NAME"],
+            "imageAssetId": "a1", "walletId": "103", "supportsCardHolderAuthentication": false,
+            "supportsTokenConnect": true, "supportIssuerInitiatedDigitizationData": false
+        })
+    }
+
+    #[test]
+    fn one_malformed_token_requestor_is_skipped_not_the_batch() {
+        let mut no_id = good_tr("x");
+        no_id.as_object_mut().unwrap().remove("tokenRequestorId");
+        let mut ranges_a_string = good_tr("50000000002");
+        ranges_a_string["enabledAccountRanges"] = "5222220000000000000".into();
+        let mut type_a_number = good_tr("50000000003");
+        type_a_number["tokenRequestorType"] = 7.into();
+        let mut name_null = good_tr("50000000004");
+        name_null["consumerFacingEntityName"] = serde_json::Value::Null;
+        let body = serde_json::json!({"responseId": "r", "tokenRequestors": [
+            good_tr("50000000001"), no_id, ranges_a_string, type_a_number, name_null, "not an object",
+            good_tr("50000000005")
+        ]});
+        let r: EligibleTokenRequestors = serde_json::from_value(body).unwrap();
+        assert!(r.listed);
+        let ids: Vec<&str> = r.token_requestors.iter().map(|t| t.token_requestor_id.as_str()).collect();
+        assert_eq!(ids, ["50000000001", "50000000005"]);
+        let skipped: Vec<(Option<&str>, &str)> = r.skipped.iter().map(|(t, w)| (t.as_deref(), w.as_str())).collect();
+        assert_eq!(
+            skipped,
+            [
+                (None, "tokenRequestorId missing"),
+                (Some("50000000002"), "enabledAccountRanges a string instead of a list"),
+                (Some("50000000003"), "tokenRequestorType a number instead of a string"),
+                (Some("50000000004"), "consumerFacingEntityName null instead of a string"),
+                (None, "not an object but a string"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_typed_optional_field_is_absent_and_the_token_requestor_kept() {
+        let wrong: [serde_json::Value; 5] =
+            ["yes".into(), 12.into(), true.into(), serde_json::json!({"x": 1}), serde_json::json!(["x"])];
+        for field in [
+            "imageAssetId", "walletId", "supportedPushMethods", "availablePushMethods", "supportsMultiplePushedCards",
+            "supportedAccountHolderData", "supportsCardHolderAuthentication", "supportsTokenConnect",
+            "supportIssuerInitiatedDigitizationData",
+        ] {
+            for value in &wrong {
+                let mut item = good_tr("50000000001");
+                let original = item[field].clone();
+                item[field] = value.clone();
+                let tr = read_token_requestor(item).unwrap_or_else(|e| panic!("{field} = {value}: {e}"));
+                let back = serde_json::to_value(&tr).unwrap();
+                // Either the value still reads as the field's type ("true" as a boolean) or
+                // the field is gone; never something else.
+                let kept = back.get(field).cloned().unwrap_or(serde_json::Value::Null);
+                let absent = kept.is_null() || kept == serde_json::json!([]);
+                assert!(absent || kept.is_string() == original.is_string(), "{field} = {value}: {kept}");
+            }
+        }
+        // Items of the lists are read one by one.
+        let mut item = good_tr("50000000001");
+        item["supportedPushMethods"] = serde_json::json!(["WEB", 5, null, "HOLOGRAM"]);
+        item["availablePushMethods"] = serde_json::json!([{"type": 5, "uri": "x"}, "WEB", {"type": "WEB", "uri": "https://tr.example/p"}]);
+        item["enabledAccountRanges"] = serde_json::json!(["x", 5222220000000000000u64, -1, 1.5, {"a": 1}]);
+        let tr = read_token_requestor(item).unwrap();
+        assert_eq!(tr.supported_push_methods, [PushMethodType::Web, PushMethodType::Other("HOLOGRAM".into())]);
+        assert_eq!(tr.available_push_methods.len(), 1);
+        assert_eq!(tr.enabled_account_ranges, [5222220000000000000]);
+    }
+
+    #[test]
+    fn the_eligibility_answer_says_whether_it_had_a_list() {
+        for (body, listed) in [
+            (r#"{"responseId":"r","tokenRequestors":[]}"#, true),
+            (r#"{"responseId":"r"}"#, false),
+            (r#"{"responseId":"r","tokenRequestors":null}"#, false),
+            (r#"{"responseId":"r","tokenRequestors":"none"}"#, false),
+            (r#"{"responseId":5,"tokenRequestors":{"a":1},"errors":"x"}"#, false),
+        ] {
+            let r: EligibleTokenRequestors = serde_json::from_str(body).unwrap();
+            assert_eq!(r.listed, listed, "{body}");
+            assert!(r.token_requestors.is_empty() && r.errors.is_empty(), "{body}");
+        }
+        // Errors beside token requestors: both kept. An unreadable error item still counts.
+        let r: EligibleTokenRequestors = serde_json::from_value(serde_json::json!({
+            "responseId": "r", "tokenRequestors": [good_tr("50000000001")],
+            "errors": [{"source": "MDES", "reasonCode": "PARTIAL", "recoverable": "maybe", "errorCode": 12}, 42]
+        }))
+        .unwrap();
+        assert_eq!(r.token_requestors.len(), 1);
+        assert_eq!(r.errors.len(), 2);
+        assert_eq!((r.errors[0].reason_code.as_str(), r.errors[0].recoverable), ("PARTIAL", None));
+        assert_eq!(r.errors[0].error_code.as_deref(), Some("12"));
+        assert_eq!(r.errors[1], MdesError::default());
+    }
+
+    #[test]
+    fn push_answers_read_what_they_can() {
+        let p: PushMultipleAccountsResponse = serde_json::from_value(serde_json::json!({
+            "responseId": ["r"], "signature": 5, "tokenRequestorSignatureSupport": {"x": 1},
+            "availablePushMethods": {"type": "WEB"},
+            "pushAccountReceipts": [{"pushAccountId": "PA1", "pushAccountReceipt": 7, "errors": "x"},
+                                    {"pushAccountReceipt": "MCC-1"}, "PA3",
+                                    {"pushAccountId": "PA2", "pushAccountReceipt": "MCC-2", "issuerInitiatedDigitizationData": false}],
+            "errors": {"reasonCode": "X"}
+        }))
+        .unwrap();
+        assert_eq!(p.response_id, None);
+        assert_eq!(p.signature, None);
+        assert_eq!(p.token_requestor_signature_support, None);
+        assert!(p.available_push_methods.is_empty() && p.errors.is_empty());
+        let entries: Vec<(&str, Option<&str>)> =
+            p.push_account_receipts.iter().map(|e| (e.push_account_id.as_str(), e.push_account_receipt.as_deref())).collect();
+        assert_eq!(entries, [("PA1", None), ("PA2", Some("MCC-2"))], "entries without a pushAccountId name no account");
     }
 
     #[test]

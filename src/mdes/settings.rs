@@ -23,7 +23,8 @@ pub struct MdesSettings {
     pub signing_key_alias: Option<String>,
     /// Mastercard's payload-encryption certificate (PEM or DER), or a PEM public key.
     pub encryption_certificate_path: PathBuf,
-    /// `certificate` (SHA-256 of the certificate DER) or `public_key` (of the SPKI DER).
+    /// `certificate` (SHA-256 of the certificate DER), `public_key` (of the SPKI DER), or the
+    /// fingerprint itself as Mastercard Developers shows it for the key (hex, sent as written).
     pub fingerprint: FingerprintMode,
     /// `SHA512` (default, Mastercard's samples) or `SHA256`.
     pub oaep_digest: OaepDigest,
@@ -67,7 +68,7 @@ impl MdesSettings {
         EncryptionOptions {
             oaep_digest: self.oaep_digest,
             cipher: self.cipher,
-            fingerprint: self.fingerprint,
+            fingerprint: self.fingerprint.clone(),
             aes_key_bits: self.aes_key_bits,
         }
     }
@@ -92,6 +93,14 @@ mod tests {
         assert!(
             !format!("{s:?}").contains("\"pw\""),
             "password must not be printed"
+        );
+        let literal: MdesSettings = serde_json::from_value(serde_json::json!({
+            "fingerprint": "4C4EAD5927F0DF8117F178EEA9308DAA58E27C2B4C4EAD5927F0DF8117F178EE"
+        }))
+        .unwrap();
+        assert_eq!(
+            literal.fingerprint,
+            FingerprintMode::Literal("4C4EAD5927F0DF8117F178EEA9308DAA58E27C2B4C4EAD5927F0DF8117F178EE".into())
         );
         let d = MdesSettings::default();
         assert_eq!(d.oaep_digest, OaepDigest::Sha512);

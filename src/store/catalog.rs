@@ -73,6 +73,18 @@ impl Store {
     /// refreshed a moment ago). Called only with a complete answer, so a
     /// failed or partial refresh never wipes anything.
     pub async fn replace_token_requestors(&self, trs: &[TokenRequestor], now: i64) -> Result<BTreeSet<String>, StoreError> {
+        self.write_token_requestors(trs, now, true).await
+    }
+
+    /// Stores `trs` (new ones added, known ones updated) and keeps every
+    /// other stored TR: for a partial answer from MDES, which may leave out
+    /// TRs it could not say. Returns the TRIDs stored before, as
+    /// [`Store::replace_token_requestors`] does.
+    pub async fn upsert_token_requestors(&self, trs: &[TokenRequestor], now: i64) -> Result<BTreeSet<String>, StoreError> {
+        self.write_token_requestors(trs, now, false).await
+    }
+
+    async fn write_token_requestors(&self, trs: &[TokenRequestor], now: i64, replace_all: bool) -> Result<BTreeSet<String>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let before = sqlx::query("SELECT trid FROM token_requestors")
             .fetch_all(&mut *tx)
@@ -81,7 +93,13 @@ impl Store {
             .map(|row| row.try_get("trid"))
             .collect::<Result<BTreeSet<String>, _>>()?;
         // Readers see the old catalogue or the new one, never a mix.
-        sqlx::query("DELETE FROM token_requestors").execute(&mut *tx).await?;
+        if replace_all {
+            sqlx::query("DELETE FROM token_requestors").execute(&mut *tx).await?;
+        } else {
+            for tr in trs {
+                sqlx::query("DELETE FROM token_requestors WHERE trid = $1").bind(&tr.token_requestor_id).execute(&mut *tx).await?;
+            }
+        }
         for tr in trs {
             let data = serde_json::to_string(tr).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             sqlx::query(

@@ -65,7 +65,12 @@ async fn trids(store: &Store) -> Vec<String> {
     ids
 }
 
-on_both_engines!(first_fetch_stores_trs_and_logos, failed_refresh_keeps_the_last_good_catalogue, lease_keeps_two_instances_from_refreshing_at_once);
+on_both_engines!(
+    first_fetch_stores_trs_and_logos,
+    failed_refresh_keeps_the_last_good_catalogue,
+    lease_keeps_two_instances_from_refreshing_at_once,
+    a_malformed_tr_or_errors_beside_trs_cost_nothing_else
+);
 
 async fn first_fetch_stores_trs_and_logos(engine: Engine) {
     let app = app(engine).await;
@@ -325,8 +330,9 @@ async fn hostile_mdes_data_is_stored_safely_or_skipped() {
         unknown_enum["tokenRequestorType"] = json!("SUPER_APP");
         unknown_enum["availablePushMethods"] = json!([{"type": "WEB", "uri": "https://tr.example/push"}, {"type": "HOLOGRAM", "uri": "holo://x"}]);
         unknown_enum["someNewField"] = json!({"nested": true});
-        let minimal = json!({"tokenRequestorId": "55555555555", "consumerFacingEntityName": "Minimal",
-            "enabledAccountRanges": [CREDIT], "availablePushMethods": [{"type": "WEB", "uri": "https://tr.example/m"}]});
+        // Only what the spec requires.
+        let minimal = json!({"tokenRequestorId": "55555555555", "name": "Minimal Ltd", "consumerFacingEntityName": "Minimal",
+            "tokenRequestorType": "MERCHANT", "enabledAccountRanges": [CREDIT]});
         eligibility(vec![
             tr("11111111111", &name_100, &[CREDIT], Some("huge")),
             tr("22222222222", markup, &[CREDIT], Some("svg-with-script")),
@@ -475,4 +481,90 @@ async fn first_fetch_from_the_built_in_sandbox() {
     assert!(!html.contains("<script>"), "TR markup is escaped");
     let names = texts_by_testid(&html, "tr-name");
     assert!(names.iter().any(|n| n.chars().count() == 100), "the 100-character name in full: {names:?}");
+}
+
+/// Issue 15 item 7: one malformed TR is skipped (not the batch); TRs beside
+/// an `errors` array are kept; such a partial answer removes nothing; a
+/// wrong-typed optional field is absent, not the TR's end. The next clean
+/// answer removes what MDES no longer returns.
+async fn a_malformed_tr_or_errors_beside_trs_cost_nothing_else(engine: Engine) {
+    let app = app(engine).await;
+    let round = Arc::new(Mutex::new(0));
+    let r = round.clone();
+    let mdes = standin::start(move |req, _| {
+        if !is_eligibility(req) {
+            return png_asset();
+        }
+        match *r.lock().unwrap() {
+            0 => eligibility(vec![tr("11111111111", "A", &[CREDIT], None), tr("22222222222", "B", &[CREDIT], None), tr("33333333333", "C", &[CREDIT], None)]),
+            1 => {
+                let mut malformed = tr("22222222222", "B renamed", &[CREDIT], None);
+                malformed["enabledAccountRanges"] = json!("5204731600000000000");
+                let mut no_id = tr("44444444444", "No id", &[CREDIT], None);
+                no_id.as_object_mut().unwrap().remove("tokenRequestorId");
+                let mut odd_optional = tr("55555555555", "E", &[CREDIT], None);
+                odd_optional["supportsMultiplePushedCards"] = json!({"yes": true});
+                odd_optional["supportedPushMethods"] = json!("WEB");
+                odd_optional["imageAssetId"] = json!(42);
+                let mut type_a_number = tr("66666666666", "F", &[CREDIT], None);
+                type_a_number["tokenRequestorType"] = json!(3);
+                standin::json(200, json!({"responseId": "r2",
+                    "tokenRequestors": [tr("11111111111", "A renamed", &[CREDIT], None), malformed, no_id, odd_optional, type_a_number],
+                    "errors": [{"source": "MDES", "reasonCode": "SYSTEM_ERROR", "description": "part of the answer is missing", "recoverable": true}]}))
+            }
+            _ => eligibility(vec![tr("11111111111", "A", &[CREDIT], None)]),
+        }
+    });
+    let client = standin::client(&mdes.base_url);
+    refresh(&app.store, &client, &settings(), "a").await.unwrap();
+    *round.lock().unwrap() = 1;
+    let report = refresh(&app.store, &client, &settings(), "a").await.unwrap();
+    assert!(report.partial);
+    assert_eq!(report.added, ["55555555555"]);
+    assert!(report.removed.is_empty(), "a partial answer removes nothing: {report:?}");
+    assert_eq!(report.skipped.len(), 3, "{:?}", report.skipped);
+    assert!(report.skipped[0].starts_with("22222222222: malformed (enabledAccountRanges a string"), "{:?}", report.skipped);
+    assert!(report.skipped[1].starts_with("?: malformed (tokenRequestorId missing"), "{:?}", report.skipped);
+    assert!(report.skipped[2].starts_with("66666666666: malformed (tokenRequestorType a number"), "{:?}", report.skipped);
+    assert_eq!(trids(&app.store).await, ["11111111111", "22222222222", "33333333333", "55555555555"]);
+    assert_eq!(app.store.token_requestor("11111111111").await.unwrap().unwrap().consumer_facing_entity_name, "A renamed");
+    assert_eq!(app.store.token_requestor("22222222222").await.unwrap().unwrap().consumer_facing_entity_name, "B", "the last good B");
+    let odd = app.store.token_requestor("55555555555").await.unwrap().unwrap();
+    assert_eq!((odd.supports_multiple_pushed_cards, odd.image_asset_id, odd.supported_push_methods.len()), (None, None, 0));
+    assert!(app.store.catalog_status().await.unwrap().last_error.is_none(), "a partial answer is still a good refresh");
+    assert!(report.to_string().contains("partial answer from MDES: no token requestor removed"), "{report}");
+
+    *round.lock().unwrap() = 2;
+    let report = refresh(&app.store, &client, &settings(), "a").await.unwrap();
+    assert!(!report.partial);
+    assert_eq!(report.removed, ["22222222222", "33333333333", "55555555555"]);
+    assert_eq!(trids(&app.store).await, ["11111111111"]);
+}
+
+/// An answer that says nothing usable keeps the last good catalogue: no
+/// list at all, or every item malformed.
+#[tokio::test]
+async fn an_answer_without_a_usable_list_keeps_the_catalogue() {
+    let app = app(Engine::Sqlite).await;
+    let round = Arc::new(Mutex::new(0));
+    let r = round.clone();
+    let mdes = standin::start(move |req, _| {
+        if !is_eligibility(req) {
+            return png_asset();
+        }
+        match *r.lock().unwrap() {
+            0 => eligibility(vec![tr("11111111111", "A", &[CREDIT], None)]),
+            1 => standin::json(200, json!({"responseId": "r"})),
+            2 => standin::json(200, json!({"responseId": "r", "tokenRequestors": {"tokenRequestorId": "11111111111"}})),
+            _ => standin::json(200, json!({"responseId": "r", "tokenRequestors": [{"name": "no id"}, 5]})),
+        }
+    });
+    let client = standin::client(&mdes.base_url);
+    refresh(&app.store, &client, &settings(), "a").await.unwrap();
+    for round_no in 1..=3 {
+        *round.lock().unwrap() = round_no;
+        let err = refresh(&app.store, &client, &settings(), "a").await.unwrap_err();
+        assert!(matches!(err, RefreshError::Mdes(pushprov::mdes::MdesClientError::InvalidResponse { .. })), "{round_no}: {err}");
+        assert_eq!(trids(&app.store).await, ["11111111111"], "{round_no}");
+    }
 }

@@ -25,6 +25,22 @@ fn an_invalid_environment_setting_stops_start_up_with_one_line_naming_it() {
 }
 
 #[test]
+fn a_fingerprint_that_is_not_hex_stops_start_up_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in ["4c:4e:ad:59:27:f0:df:81:17:f1:78:ee:a9:30:8d:aa", "abc123", "certficate"] {
+        let output = pushprov(dir.path()).arg("migrate").env("PUSHPROV__MDES__FINGERPRINT", value).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{value}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("mdes.fingerprint") && stderr.contains("hex"), "{stderr}");
+    }
+    // The value from the key page is accepted as it is.
+    let copied = "4C4EAD5927F0DF8117F178EEA9308DAA58E27C2B4C4EAD5927F0DF8117F178EE";
+    let output = pushprov(dir.path()).arg("migrate").env("PUSHPROV__MDES__FINGERPRINT", copied).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
 fn an_invalid_value_in_the_file_names_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pushprov.toml"), "[session]\nidle_timeout_secs = 900\n").unwrap();

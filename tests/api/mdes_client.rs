@@ -100,6 +100,68 @@ async fn eligibility_200_with_errors_is_an_error() {
 }
 
 #[tokio::test]
+async fn eligibility_200_with_errors_beside_token_requestors_keeps_them() {
+    let mdes = h::start(|_, _| {
+        json(
+            200,
+            json!({"responseId": "r", "tokenRequestors": [
+                {"tokenRequestorId": TRID, "name": "Legal", "consumerFacingEntityName": "Kept",
+                 "tokenRequestorType": "WALLET", "enabledAccountRanges": [5222222220000000000u64]},
+                {"tokenRequestorId": "50123197929", "name": "Legal", "consumerFacingEntityName": "Malformed",
+                 "tokenRequestorType": "WALLET", "enabledAccountRanges": "5222222220000000000"}],
+              "errors": [{"source": "MDES", "reasonCode": "SYSTEM_ERROR", "recoverable": true}]}),
+        )
+    });
+    let resp = h::client(&mdes.base_url)
+        .get_eligible_token_requestors(&ranges())
+        .await
+        .unwrap();
+    assert_eq!(resp.token_requestors.len(), 1);
+    assert_eq!(resp.token_requestors[0].consumer_facing_entity_name, "Kept");
+    assert_eq!(resp.errors[0].reason_code, "SYSTEM_ERROR");
+    assert_eq!(resp.skipped, [(Some("50123197929".to_string()), "enabledAccountRanges a string instead of a list".to_string())]);
+}
+
+#[tokio::test]
+async fn eligibility_200_without_a_usable_list_is_an_invalid_response() {
+    for body in [
+        json!({"responseId": "r"}),
+        json!({"responseId": "r", "tokenRequestors": null}),
+        json!({"responseId": "r", "tokenRequestors": "none"}),
+        json!({"responseId": "r", "tokenRequestors": [{"name": "no id"}]}),
+    ] {
+        let answer = body.clone();
+        let mdes = h::start(move |_, _| json(200, answer.clone()));
+        let err = h::client(&mdes.base_url)
+            .get_eligible_token_requestors(&ranges())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MdesClientError::InvalidResponse { status: 200, .. }), "{body}: {err:?}");
+    }
+    // An empty list is an answer: no TR is enabled for these ranges.
+    let mdes = h::start(|_, _| json(200, json!({"responseId": "r", "tokenRequestors": []})));
+    let resp = h::client(&mdes.base_url).get_eligible_token_requestors(&ranges()).await.unwrap();
+    assert!(resp.token_requestors.is_empty() && resp.listed);
+}
+
+/// `mdes.fingerprint` set to the value Mastercard Developers shows for the key: every
+/// encrypted payload carries exactly that value.
+#[tokio::test]
+async fn a_literal_fingerprint_is_sent_exactly_as_configured() {
+    const COPIED: &str = "0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9";
+    let mdes = h::start(|req, _| {
+        let id = h::decrypt_push(&req.body)[0]["pushAccountId"].as_str().unwrap().to_owned();
+        json(200, receipts_body(json!([{"pushAccountId": id, "pushAccountReceipt": "MCC-STL-1"}])))
+    });
+    let mut settings = h::settings(&mdes.base_url);
+    settings.fingerprint = pushprov::mdes::encryption::FingerprintMode::parse(COPIED);
+    let client = pushprov::mdes::MdesClient::from_settings(&settings).unwrap();
+    client.push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap();
+    let sent: serde_json::Value = serde_json::from_slice(&mdes.last().body).unwrap();
+    assert_eq!(sent["pushFundingAccounts"]["encryptedPayload"]["publicKeyFingerprint"], COPIED);
+}
+
+#[tokio::test]
 async fn push_200_sends_encrypted_accounts_and_returns_receipts() {
     let mdes = h::start(|req, _| {
         let accounts = h::decrypt_push(&req.body);

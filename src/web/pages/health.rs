@@ -8,17 +8,33 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// Ready: the database answers too.
+/// Ready: the database answers too — 200, else 503 (what load balancers
+/// read). The JSON body adds the token requestor catalogue's age: a stale
+/// catalogue is worth an operator's look, not taking the instance out.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+    let status = match state.store.ping().await {
+        Ok(()) => state.store.catalog_status().await,
+        Err(e) => Err(e),
+    };
+    match status {
+        Ok(status) => {
+            let interval = state.settings.catalog.refresh_interval_secs;
+            let age = crate::catalog::catalogue_age(&status, interval, crate::store::now_unix());
+            HttpResponse::Ok().json(serde_json::json!({
+                "status": "ready",
+                "catalog": {
+                    "last_refresh_age_secs": age.last_refresh_age_secs,
+                    "refresh_interval_secs": interval,
+                    "stale": age.overdue,
+                },
+            }))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
             HttpResponse::ServiceUnavailable()
-                .content_type("text/plain")
                 .insert_header(crate::web::error::retry_after())
-                .body("database unavailable")
+                .json(serde_json::json!({"status": "unavailable", "reason": "database unavailable"}))
         }
     }
 }
