@@ -132,11 +132,29 @@ pub async fn eligibility(state: web::Data<SandboxState>, req: HttpRequest, body:
         .map(|tr| SandboxData::to_wire(tr, &state.site_base))
         .filter(|tr| tr.enabled_account_ranges.iter().any(|r| asked.contains(r)))
         .collect();
-    json(
-        StatusCode::OK,
-        // The spec: "responseId … matching the requestId supplied in the request".
-        &GetEligibleTokenRequestorsResponse { response_id: Some(request.request_id.clone()), token_requestors, errors: Vec::new() },
-    )
+    // The spec: "responseId … matching the requestId supplied in the request".
+    let answer = GetEligibleTokenRequestorsResponse { response_id: Some(request.request_id.clone()), token_requestors, errors: Vec::new() };
+    let extras: Vec<_> = state
+        .data
+        .eligibility_extras
+        .iter()
+        .filter(|e| pad_range(&e.range).is_some_and(|r| asked.contains(&r)))
+        .collect();
+    if extras.is_empty() {
+        return json(StatusCode::OK, &answer);
+    }
+    // What a typed answer cannot say: raw errors and malformed entries.
+    let mut value = serde_json::to_value(&answer).unwrap_or_default();
+    for extra in extras {
+        if let Some(list) = value.get_mut("tokenRequestors").and_then(|v| v.as_array_mut()) {
+            list.extend(extra.token_requestors.iter().cloned());
+        }
+        let errors = value.as_object_mut().map(|o| o.entry("errors").or_insert_with(|| serde_json::json!([])));
+        if let Some(list) = errors.and_then(|v| v.as_array_mut()) {
+            list.extend(extra.errors.iter().cloned());
+        }
+    }
+    json(StatusCode::OK, &value)
 }
 
 pub async fn asset(state: web::Data<SandboxState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {

@@ -15,6 +15,24 @@ pub struct SandboxData {
     pub token_requestors: Vec<SandboxTokenRequestor>,
     /// Cards that trigger a scenario; any other card in an enabled range is approved.
     pub test_cards: Vec<TestCard>,
+    /// Raw additions to getEligibleTokenRequestors answers, as MDES may send
+    /// them: `errors` beside the TRs, TR entries that do not read (wrong
+    /// types, missing ids). Added whenever the asked ranges include `range`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligibility_extras: Vec<EligibilityExtra>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EligibilityExtra {
+    /// An account range (9–19 digits) that, when asked about, brings these.
+    pub range: String,
+    /// Appended to `errors` as they are.
+    #[serde(default)]
+    pub errors: Vec<serde_json::Value>,
+    /// Appended to `tokenRequestors` as they are (not checked: that is the point).
+    #[serde(default)]
+    pub token_requestors: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -171,6 +189,11 @@ impl SandboxData {
             }
             if crate::sandbox::png::parse_color(&tr.logo.color).is_none() {
                 return Err(format!("{id}: logo color {:?} must be #rrggbb", tr.logo.color));
+            }
+        }
+        for extra in &self.eligibility_extras {
+            if extra.range.len() < 9 || pad_range(&extra.range).is_none() {
+                return Err(format!("eligibilityExtras: range {:?} must be 9 to 19 digits", extra.range));
             }
         }
         for c in &self.test_cards {
@@ -382,6 +405,33 @@ impl Default for SandboxData {
                 card("5355220100080807", Scenario::ReceiptExpired, "Receipt expired"),
                 card(crate::demo::QA_SPEC_MINIMAL_CARD, Scenario::Approved, "Approved, at the spec-minimal and hostile token requestors"),
             ],
+            // What the spec allows beside good TRs, for the QA range only:
+            // an error next to the list, and entries a portal must skip.
+            eligibility_extras: vec![EligibilityExtra {
+                range: QA_RANGE.into(),
+                errors: vec![serde_json::json!({
+                    "source": "MDES",
+                    "reasonCode": "PARTIAL_RESULT",
+                    "description": "Some token requestors could not be listed",
+                    "recoverable": true
+                })],
+                token_requestors: vec![
+                    serde_json::json!({
+                        "name": "Malformed Ltd",
+                        "consumerFacingEntityName": "Malformed (no tokenRequestorId)",
+                        "tokenRequestorType": "WALLET",
+                        "enabledAccountRanges": [5_100_009_010_000_000_000u64]
+                    }),
+                    serde_json::json!({
+                        "tokenRequestorId": 50100000099u64,
+                        "name": ["not", "a", "string"],
+                        "consumerFacingEntityName": {"wrong": "type"},
+                        "tokenRequestorType": 7,
+                        "enabledAccountRanges": "5100009010000000000",
+                        "supportedPushMethods": "WEB"
+                    }),
+                ],
+            }],
         }
     }
 }

@@ -84,7 +84,14 @@ async fn official_libraries_get_eligible_token_requestors_and_assets() {
     let out = sbx
         .official("POST", "/connect/1/0/getEligibleTokenRequestors", Some(ask(vec![pushprov::demo::QA_RANGE])), &["--send"])
         .await;
+    // As the spec says: responseId matches requestId. For the QA range the
+    // answer also carries what the spec allows beside good TRs: an error,
+    // and entries a portal must skip (no id; every field of a wrong type).
+    assert_eq!(out["body"]["responseId"], "req-1");
+    assert_eq!(out["body"]["errors"][0]["reasonCode"], "PARTIAL_RESULT", "{out}");
     let trs = out["body"]["tokenRequestors"].as_array().unwrap();
+    assert!(trs.iter().any(|t| t.get("tokenRequestorId").is_none()), "an entry without an id");
+    assert!(trs.iter().any(|t| t["tokenRequestorId"].is_number()), "an entry with a numeric id");
     let hostile = trs.iter().find(|t| t["tokenRequestorId"] == trid::HOSTILE).unwrap();
     assert_eq!(hostile["consumerFacingEntityName"].as_str().unwrap().chars().count(), 100);
     assert!(hostile["consumerFacingEntityName"].as_str().unwrap().contains("<script>"));

@@ -42,6 +42,23 @@ async fn the_journey_completes_at_every_spec_minimal_token_requestor(engine: Eng
     }
 }
 
+/// The sandbox's QA-range answer carries an `errors` array and two
+/// malformed entries beside the good TRs: the catalogue keeps every good
+/// one and skips the two, and the portal's own client reads it so.
+#[tokio::test]
+async fn errors_and_malformed_entries_beside_good_trs_cost_nothing() {
+    let app = journey_app(Engine::Sqlite, |_| {}).await;
+    let stored: Vec<String> = app.store.token_requestors().await.unwrap().iter().map(|t| t.token_requestor_id.clone()).collect();
+    assert_eq!(stored.len(), 10, "{stored:?}");
+    assert!(!stored.iter().any(|t| t == "50100000099"), "the malformed entry is skipped");
+    let mut settings = app.settings.clone();
+    settings.server.port = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let client = pushprov::startup::mdes_client(&settings).unwrap();
+    let answer = client.get_eligible_token_requestors(&[pushprov::demo::QA_RANGE.to_string()]).await.unwrap();
+    assert_eq!(answer.errors.len(), 1);
+    assert_eq!(answer.token_requestors.len(), 6, "the six good QA TRs, the two malformed left out");
+}
+
 /// The demo cardholders never meet the hostile or spec-minimal TRs; Quinn's
 /// QA card sees them all.
 #[tokio::test]
