@@ -583,6 +583,13 @@ async fn every_bad_push_answer_gives_a_hand_off_or_a_clear_failure(engine: Engin
             )),
         }
     }
+    // Every record made above, on the pages that list them.
+    for page in ["/cards/where", "/cards"] {
+        let (status, html) = app.get_html(page).await;
+        if status != 200 {
+            failures.push(format!("{page} answered {status}: {}", excerpt(&html)));
+        }
+    }
     println!(
         "bad push answers ({engine:?}): {} variants ({handed_off} handed off, {} clear failures) in {:.1} s",
         all.len(),
