@@ -305,6 +305,8 @@ fn variants(fields: &[Field], objects: &[(&'static str, Base)], clean: &Value, w
             add(Kind::OddValue, format!("{} with a NUL", field.path), Some(json!(with_nul)));
             let with_newline = format!("{}\r\nX-Injected: 1", original.as_str().unwrap());
             add(Kind::OddValue, format!("{} with CR LF", field.path), Some(json!(with_newline)));
+            let marked_up = format!("{} <b>x</b> \"'& ünï \u{202e}", original.as_str().unwrap());
+            add(Kind::OddValue, format!("{} with markup and non-ASCII", field.path), Some(json!(marked_up)));
         }
         if original.is_number() {
             for odd in [json!(-1), json!(0.5), json!(1e300), json!(u64::MAX)] {
@@ -564,7 +566,8 @@ async fn every_bad_push_answer_gives_a_hand_off_or_a_clear_failure(engine: Engin
             (200, "hand-off") if want_hand_off => {
                 handed_off += 1;
                 let to = app.get(&format!("{record}/continue")).await;
-                let where_to = location(&to);
+                // As bytes: the URI from MDES is used as it came (non-ASCII included).
+                let where_to = to.headers().get("location").map(|v| String::from_utf8_lossy(v.as_bytes()).to_string()).unwrap_or_default();
                 if to.status().as_u16() != 303 || !(where_to.starts_with(ANSWER_URI) || where_to.starts_with(CATALOGUE_URI)) {
                     failures.push(format!("{}: continue answered {} to {where_to:?}", v.label, to.status()));
                 }
