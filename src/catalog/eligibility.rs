@@ -93,11 +93,15 @@ const REFUSED_SCHEMES: &[&str] = &["javascript", "data", "vbscript", "file", "bl
 /// The one rule for a push method's URI, for eligibility and the hand-off
 /// alike. ANDROID and IOS URIs are app links or custom schemes
 /// (`intent://…`, `walletapp://push`), so any scheme is accepted except
-/// [`REFUSED_SCHEMES`]. A URI with any whitespace or control character is
-/// refused outright: browsers drop them (`java\tscript:` is `javascript:`),
-/// and they cannot go in a `Location` header. http(s) needs a host.
+/// [`REFUSED_SCHEMES`]. A URI with any whitespace, control character,
+/// non-ASCII or other character RFC 3986 does not allow as is is refused
+/// outright: browsers drop some (`java\tscript:` is `javascript:`), and it
+/// goes verbatim into a `Location` header. http(s) needs a host.
 pub fn usable_push_uri(uri: &str) -> bool {
-    if uri.is_empty() || uri.len() > 2048 || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Only characters a URI may carry as they are (RFC 3986): it goes into
+    // a `Location` header verbatim.
+    let unfit = |c: char| !c.is_ascii_graphic() || "\"<>\\^`{|}".contains(c);
+    if uri.is_empty() || uri.len() > 2048 || uri.chars().any(unfit) {
         return false;
     }
     let Ok(url) = reqwest::Url::parse(uri) else { return false };
@@ -232,6 +236,7 @@ mod tests {
             "", "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)", "javascript\n:alert(1)",
             "data:text/html,<script>", "DATA:text/html,x", "vbscript:msgbox", "file:///etc/passwd", "FILE:///c:/x",
             "blob:https://tr.example/uuid", "https://", "not a uri", "/relative", "https://tr.example/\u{0}",
+            "https://tr.example/\"quoted\"", "https://tr.example/<x>", "https://tr.example/ü", "walletapp://push?x={y}",
         ] {
             assert!(!usable_push_uri(bad), "{bad:?}");
         }

@@ -150,9 +150,8 @@ async fn refresh_holding_lease(
         // remove the TRs the missing batches would have returned.
         let response = client.get_eligible_token_requestors(batch).await?;
         if !response.errors.is_empty() {
+            // Logged by the client, with the requestId.
             report.partial = true;
-            let codes: Vec<&str> = response.errors.iter().map(|e| e.reason_code.as_str()).collect();
-            tracing::warn!(errors = ?codes, kept = response.token_requestors.len(), "getEligibleTokenRequestors answered errors beside token requestors; those are kept");
         }
         for (trid, why) in &response.skipped {
             report.partial = true;
@@ -378,5 +377,54 @@ mod tests {
         assert_eq!(catalogue_age(&at(None), 3600, now), CatalogueAge { last_refresh_age_secs: None, overdue: true });
         // A clock that went back shows age 0, not a negative age; huge settings do not overflow.
         assert_eq!(catalogue_age(&at(Some(now + 50)), u64::MAX, now).last_refresh_age_secs, Some(0));
+    }
+
+    #[derive(Clone, Default)]
+    struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Logs {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Logs {
+        fn take(&self) -> String {
+            String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+        }
+    }
+
+    /// The periodic check's warning (this thread's logs only: a current-thread runtime).
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_overdue_catalogue_is_a_warning_at_the_check() {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url, 1, crate::store::Vault::new(&[7u8; 32])).await.unwrap();
+        store.migrate().await.unwrap();
+        let settings = CatalogSettings { refresh_interval_secs: 3600, ..CatalogSettings::default() };
+
+        warn_if_overdue(&store, &settings).await;
+        let never = logs.take();
+        assert!(never.contains("WARN") && never.contains("never been refreshed successfully"), "{never}");
+
+        store.record_catalog_refresh(now_unix() - 100, None).await.unwrap();
+        warn_if_overdue(&store, &settings).await;
+        assert_eq!(logs.take(), "", "fresh: nothing to say");
+
+        store.record_catalog_refresh(now_unix() - 7200, None).await.unwrap();
+        store.record_catalog_refresh(now_unix(), Some("MDES answered HTTP 503")).await.unwrap();
+        warn_if_overdue(&store, &settings).await;
+        let old = logs.take();
+        assert!(old.contains("WARN") && old.contains("older than catalog.refresh_interval_secs"), "{old}");
+        assert!(old.contains("age_secs=720") && old.contains("refresh_interval_secs=3600"), "{old}");
+        assert!(old.contains("MDES answered HTTP 503"), "the last failure, to say why: {old}");
     }
 }

@@ -19,7 +19,7 @@ use super::encryption::{EncryptionError, Encryptor};
 use super::keys::{self, KeyError};
 use super::model::{
     AssetResponse, EligibleTokenRequestors, ErrorWrapper, GatewayErrorResponse, MdesError,
-    PushMultipleAccountsResponse,
+    PushMultipleAccountsResponse, drop_control_text,
 };
 use super::oauth::{OAuthError, Signer};
 use super::request::{self, PushBuildError, PushRequest};
@@ -570,22 +570,32 @@ pub fn parse_response<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<
 
 fn interpret<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T, MdesClientError> {
     let code = status.as_u16();
+    // Text with control characters reads as absent (see `drop_control_text`).
+    let parsed = serde_json::from_slice::<serde_json::Value>(bytes).map(|mut value| {
+        drop_control_text(&mut value);
+        value
+    });
     if status.is_success() {
-        return serde_json::from_slice(bytes).map_err(|e| {
-            let detail = if looks_like_html(bytes) {
+        let invalid = |detail: String| MdesClientError::InvalidResponse {
+            status: code,
+            detail,
+        };
+        let value = parsed.map_err(|e| {
+            invalid(if looks_like_html(bytes) {
                 "HTML instead of JSON".to_owned()
             } else if e.is_eof() {
                 "truncated JSON".to_owned()
             } else {
                 format!("invalid JSON: {}", e.classify_name())
-            };
-            MdesClientError::InvalidResponse {
-                status: code,
-                detail,
-            }
-        });
+            })
+        })?;
+        return serde_json::from_value(value)
+            .map_err(|e| invalid(format!("invalid JSON: {}", e.classify_name())));
     }
-    if let Ok(gw) = serde_json::from_slice::<GatewayErrorResponse>(bytes)
+    let parsed = parsed.ok();
+    if let Some(gw) = parsed
+        .clone()
+        .and_then(|v| serde_json::from_value::<GatewayErrorResponse>(v).ok())
         && !gw.errors.error.is_empty()
     {
         return Err(MdesClientError::Gateway {
@@ -593,7 +603,7 @@ fn interpret<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T,
             errors: gw.errors.error.iter().map(MdesError::from).collect(),
         });
     }
-    if let Ok(w) = serde_json::from_slice::<ErrorWrapper>(bytes)
+    if let Some(w) = parsed.and_then(|v| serde_json::from_value::<ErrorWrapper>(v).ok())
         && !w.errors.is_empty()
     {
         return Err(MdesClientError::Mdes {
@@ -708,6 +718,12 @@ mod tests {
         let e = interpret::<AssetResponse>(StatusCode::BAD_REQUEST, br#"{"responseId":"r","errors":[{"source":"INPUT","reasonCode":"INVALID_FIELD_LENGTH","recoverable":true}]}"#).unwrap_err();
         assert!(matches!(e, MdesClientError::Mdes { status: 400, .. }));
         assert!(e.recoverable());
+        // Text with a control character is dropped from error bodies too (a reason code is
+        // stored; PostgreSQL refuses a NUL).
+        let e = interpret::<AssetResponse>(StatusCode::BAD_REQUEST, b"{\"errors\":[{\"reasonCode\":\"BAD\\u0000\",\"recoverable\":true}]}").unwrap_err();
+        assert_eq!(e.reason_code(), Some(""));
+        let ok: PushMultipleAccountsResponse = interpret(StatusCode::OK, b"{\"signature\":\"a.b.c\\r\\n\",\"pushAccountReceipts\":[{\"pushAccountId\":\"PA1\",\"pushAccountReceipt\":\"MCC-1\"}]}").unwrap();
+        assert_eq!((ok.signature, ok.push_account_receipts.len()), (None, 1));
         let e = interpret::<AssetResponse>(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>")
             .unwrap_err();
         assert!(matches!(

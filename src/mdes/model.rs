@@ -7,9 +7,12 @@
 //!
 //! In MDES's answers, a field the spec makes optional or conditional may be absent, `null` or
 //! of the wrong JSON type: all three read as absent (a list as empty, one unreadable list item
-//! as missing), so a field the portal can do without never costs the rest of the answer. The
-//! token requestor list is read item by item ([`read_token_requestor`]): an item without what
-//! the spec requires is left out, with its reason, and the others are kept.
+//! as missing), so a field the portal can do without never costs the rest of the answer. An
+//! optional string that is empty reads as absent too (the spec's strings have at least one
+//! character), and so does any text with a control character ([`drop_control_text`], applied by
+//! the client before reading). The token requestor list is read item by item
+//! ([`read_token_requestor`]): an item without what the spec requires is left out, with its
+//! reason, and the others are kept.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -138,14 +141,36 @@ where
 
 // ---- tolerant readers for MDES's answers (optional fields) -----------------------------
 
-/// An optional field: absent, `null` or a value of another type → `None`.
-fn opt<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(T::deserialize(value).ok())
+/// Removes, from a parsed MDES answer, every string that contains a control character (NUL,
+/// CR, LF, tab, DEL…), as if it were absent: an object loses the key, a list the item. MDES
+/// never means one (ids, names, receipts, URIs, base64, JWS), and such text cannot be used as
+/// it is: PostgreSQL refuses a NUL, a header (the hand-off's `Location`) refuses a CR or LF.
+/// Absent, the field is handled like any other absent field (an optional one is done without,
+/// an item without a required one is left out).
+pub fn drop_control_text(value: &mut serde_json::Value) {
+    fn unusable(v: &serde_json::Value) -> bool {
+        v.as_str().is_some_and(|s| s.chars().any(|c| c.is_ascii_control()))
+    }
+    match value {
+        serde_json::Value::Object(fields) => {
+            fields.retain(|_, v| !unusable(v));
+            fields.values_mut().for_each(drop_control_text);
+        }
+        serde_json::Value::Array(items) => {
+            items.retain(|v| !unusable(v));
+            items.iter_mut().for_each(drop_control_text);
+        }
+        _ => {}
+    }
+}
+
+/// An optional string: absent, `null`, empty (the spec's strings are at least one character)
+/// or a value of another type → `None`.
+fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s),
+        _ => None,
+    })
 }
 
 /// An optional boolean: `true`/`false`, or those words as a string in any case (the spec calls
@@ -160,10 +185,10 @@ fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
 }
 
 /// An optional string that some senders write as a number: kept as its decimal text;
-/// anything else → `None`.
+/// anything else (an empty string too) → `None`.
 fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::String(s) if !s.is_empty() => Some(s),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     })
@@ -207,12 +232,12 @@ fn error_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<MdesError>, D::Erro
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MdesError {
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub source: Option<String>,
     /// Required by the spec; empty when MDES left it out (or sent something else).
     #[serde(default, deserialize_with = "text_or_empty")]
     pub reason_code: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_text")]
     pub error_code: Option<String>,
@@ -224,7 +249,7 @@ pub struct MdesError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorWrapper {
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub response_id: Option<String>,
     #[serde(default, deserialize_with = "error_list")]
     pub errors: Vec<MdesError>,
@@ -246,11 +271,11 @@ pub struct GatewayErrors {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct GatewayError {
-    #[serde(rename = "Source", default, deserialize_with = "opt")]
+    #[serde(rename = "Source", default, deserialize_with = "opt_str")]
     pub source: Option<String>,
     #[serde(rename = "ReasonCode", default, deserialize_with = "text_or_empty")]
     pub reason_code: String,
-    #[serde(rename = "Description", default, deserialize_with = "opt")]
+    #[serde(rename = "Description", default, deserialize_with = "opt_str")]
     pub description: Option<String>,
     #[serde(rename = "Recoverable", default, deserialize_with = "opt_bool")]
     pub recoverable: Option<bool>,
@@ -338,11 +363,11 @@ pub struct TokenRequestor {
     /// The name to show, in full (≤100).
     #[serde(default)]
     pub consumer_facing_entity_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub image_asset_id: Option<String>,
     #[serde(default = "unknown_tr_type")]
     pub token_requestor_type: TokenRequestorType,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub wallet_id: Option<String>,
     #[serde(default, deserialize_with = "account_ranges::deserialize")]
     pub enabled_account_ranges: Vec<u64>,
@@ -448,7 +473,7 @@ impl<'de> Deserialize<'de> for EligibleTokenRequestors {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Raw {
-            #[serde(default, deserialize_with = "opt")]
+            #[serde(default, deserialize_with = "opt_str")]
             response_id: Option<String>,
             #[serde(default)]
             token_requestors: Option<serde_json::Value>,
@@ -712,7 +737,7 @@ pub struct PhoneNumber {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PushMultipleAccountsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub response_id: Option<String>,
     /// Items without a readable `pushAccountId` (a string) are left out: they name no account.
     #[serde(default, deserialize_with = "list")]
@@ -720,7 +745,7 @@ pub struct PushMultipleAccountsResponse {
     #[serde(default, deserialize_with = "list")]
     pub available_push_methods: Vec<PushMethod>,
     /// JWS (wire contract §5), present when the TR supports signatures and a receipt was issued.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub signature: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_bool")]
     pub token_requestor_signature_support: Option<bool>,
@@ -735,9 +760,9 @@ pub struct PushAccountReceiptEntry {
     /// Required by the spec (the entry is unusable without it).
     pub push_account_id: String,
     /// `MCC-<UUID>`-like, but treat as opaque (≤64 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub push_account_receipt: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub issuer_initiated_digitization_data: Option<String>,
     #[serde(default, deserialize_with = "error_list", skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<MdesError>,
@@ -746,9 +771,9 @@ pub struct PushAccountReceiptEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PushAccountResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub response_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_str")]
     pub push_account_receipt: Option<String>,
     #[serde(default, deserialize_with = "list")]
     pub available_push_methods: Vec<PushMethod>,
@@ -973,6 +998,31 @@ mod tests {
         let entries: Vec<(&str, Option<&str>)> =
             p.push_account_receipts.iter().map(|e| (e.push_account_id.as_str(), e.push_account_receipt.as_deref())).collect();
         assert_eq!(entries, [("PA1", None), ("PA2", Some("MCC-2"))], "entries without a pushAccountId name no account");
+    }
+
+    #[test]
+    fn text_with_control_characters_and_empty_optional_strings_read_as_absent() {
+        let mut answer = serde_json::json!({
+            "responseId": "r\u{0}",
+            "signature": "",
+            "availablePushMethods": [{"type": "WEB", "uri": "https://tr.example/p\r\nX-Injected: 1"}],
+            "pushAccountReceipts": [
+                {"pushAccountId": "PA1", "pushAccountReceipt": ""},
+                {"pushAccountId": "PA2", "pushAccountReceipt": "MCC-2\u{7f}"},
+                {"pushAccountId": "PA3", "pushAccountReceipt": "MCC-3 ünïcode"}
+            ],
+            "errors": ["tab\there", {"reasonCode": "X\u{1}", "description": "fine"}]
+        });
+        drop_control_text(&mut answer);
+        assert_eq!(answer["responseId"], serde_json::Value::Null, "the key is gone");
+        assert_eq!(answer["availablePushMethods"][0], serde_json::json!({"type": "WEB"}));
+        assert_eq!(answer["errors"], serde_json::json!([{"description": "fine"}]), "a list loses the item");
+        let p: PushMultipleAccountsResponse = serde_json::from_value(answer).unwrap();
+        let receipts: Vec<Option<&str>> = p.push_account_receipts.iter().map(|e| e.push_account_receipt.as_deref()).collect();
+        assert_eq!(receipts, [None, None, Some("MCC-3 ünïcode")]);
+        assert_eq!(p.signature, None, "an empty signature is no signature");
+        assert_eq!(p.available_push_methods[0].uri, "", "unusable, like a missing URI");
+        assert_eq!(p.errors[0].reason_code, "");
     }
 
     #[test]

@@ -3,6 +3,7 @@ mod steps;
 mod mdes_helpers;
 
 mod assets;
+mod bad_answers;
 mod cards;
 mod catalog;
 mod config;
