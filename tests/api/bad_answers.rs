@@ -662,3 +662,43 @@ async fn text_mdes_could_not_mean_never_gives_a_500(engine: Engine) {
     let stored = crate::steps::record_of(&app, &record).await;
     assert_eq!(stored.signature, None, "no signature rather than a broken one");
 }
+
+/// Issue 15 item 4: `signatureData` carries `completeIssuerAppActivation`
+/// (the setting, false by default) beside `completeWebsiteActivation`, and
+/// `accountHolderDataSupplied` is true only when holder data is in the
+/// payload — the flag stored with the record is the one sent.
+#[tokio::test]
+async fn signature_data_carries_both_activation_flags_and_the_holder_flag_as_sent() {
+    for issuer_app in [false, true] {
+        let app = spawn_app_with(Engine::Sqlite, |s| {
+            s.catalog.scheduled = false;
+            s.provisioning.complete_issuer_app_activation = issuer_app;
+        })
+        .await;
+        let mdes = start_stand_in();
+        let client = standin::client(&mdes.mdes.base_url);
+        refresh(&app.store, &client, &catalog_settings(), "flags").await.unwrap();
+        let tr = app.store.token_requestor(VARIED).await.unwrap().unwrap();
+        let cards = alice_cards(&app).await;
+        let login = pushprov::domain::Login::parse("alice").unwrap();
+        let alice_id = app.store.credentials(&login).await.unwrap().unwrap().0;
+        let mut alice = app.store.cardholder(alice_id).await.unwrap().unwrap();
+        for has_contact_data in [true, false] {
+            if !has_contact_data {
+                // The TR takes NAME and EMAIL_ADDRESS; this cardholder has neither.
+                alice.holder.name = None;
+                alice.holder.email = None;
+            }
+            let journey = Journey { store: &app.store, mdes: &client, settings: &app.settings };
+            let chosen: Vec<&pushprov::store::FundingAccount> = cards.iter().take(1).collect();
+            let submission = uuid::Uuid::new_v4().simple().to_string();
+            let id = journey.start(&alice, &tr, &chosen, Device::Desktop, &submission, "binding").await.unwrap();
+            let sent: Value = serde_json::from_slice(&mdes.mdes.last().body).unwrap();
+            let data = &sent["signatureData"];
+            assert_eq!(data["completeIssuerAppActivation"], issuer_app, "{data}");
+            assert_eq!(data["completeWebsiteActivation"], true, "{data}");
+            assert_eq!(data["accountHolderDataSupplied"], has_contact_data, "{data}");
+            assert_eq!(app.store.provisioning(&id).await.unwrap().unwrap().holder_data_supplied, has_contact_data);
+        }
+    }
+}
