@@ -235,7 +235,8 @@ impl Settings {
                     .try_parsing(true)
                     // Lists in the environment are comma-separated.
                     .list_separator(",")
-                    .with_list_parse_key("catalog.account_ranges"),
+                    .with_list_parse_key("catalog.account_ranges")
+                    .with_list_parse_key("provisioning.digitization_data_for"),
             )
             .build()
             .map_err(config_error)?;

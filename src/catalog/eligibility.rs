@@ -83,12 +83,22 @@ pub fn why_ineligible(tr: &TokenRequestor, cards: &[&FundingAccount], device: De
 fn reachable_on(tr: &TokenRequestor, device: Device) -> bool {
     device.push_methods().iter().any(|t| {
         tr.supported_push_methods.contains(t)
-            || tr.available_push_methods.iter().any(|m| &m.method_type == t && usable_push_uri(&m.uri))
+            || tr.available_push_methods.iter().any(|m| &m.method_type == t && usable_push_method_uri(t, &m.uri))
     })
 }
 
-/// Schemes a push URI may never have: they run code or read local data.
-const REFUSED_SCHEMES: &[&str] = &["javascript", "data", "vbscript", "file", "blob"];
+/// Schemes a push URI may never have: they run code, read local data or
+/// open the browser's own pages.
+const REFUSED_SCHEMES: &[&str] =
+    &["javascript", "data", "vbscript", "file", "blob", "filesystem", "view-source", "about", "chrome", "chrome-extension", "edge", "opera"];
+
+/// [`usable_push_uri`] for a method of `method_type`: a WEB method's URI
+/// must be a web page (http or https); app methods may use their schemes.
+pub fn usable_push_method_uri(method_type: &PushMethodType, uri: &str) -> bool {
+    usable_push_uri(uri)
+        && (*method_type != PushMethodType::Web
+            || reqwest::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+}
 
 /// The one rule for a push method's URI, for eligibility and the hand-off
 /// alike. ANDROID and IOS URIs are app links or custom schemes
@@ -243,6 +253,11 @@ mod tests {
         let a = card("a", "520473160");
         let hostile = tr(&[CREDIT], &[("WEB", "javascript:alert(1)")], None);
         assert_eq!(why_ineligible(&hostile, &[&a], Device::Desktop), Some(Ineligible::NoPushMethodForDevice));
+        for not_a_web_page in ["walletapp://push", "tel:+15551234", "mailto:x@example.com", "view-source:https://tr.example/", "about:blank", "chrome://settings", "filesystem:https://tr.example/x"] {
+            assert!(!usable_push_method_uri(&PushMethodType::Web, not_a_web_page), "{not_a_web_page}");
+        }
+        assert!(usable_push_method_uri(&PushMethodType::Ios, "walletapp://push"));
+        assert!(!usable_push_method_uri(&PushMethodType::Android, "view-source:https://tr.example/"));
         let app_scheme = tr(&[CREDIT], &[("ANDROID", "intent://push#Intent;scheme=w;end")], None);
         assert_eq!(why_ineligible(&app_scheme, &[&a], Device::Android), None);
     }

@@ -57,6 +57,10 @@ impl ProvisioningState {
                 // A TR may send the browser back without the cardholder ever
                 // passing our hand-off page again (e.g. a second tab).
                 | (Pushed, Returned)
+                // A tab still at the TR with the receipts of an earlier push
+                // comes back while a later push runs or after it failed.
+                | (Created, Returned)
+                | (PushFailed, Returned)
         )
     }
 }
@@ -85,6 +89,8 @@ mod tests {
             (Pushed, HandedOff),
             (HandedOff, Returned),
             (Pushed, Returned),
+            (Created, Returned),
+            (PushFailed, Returned),
         ];
         for from in ProvisioningState::ALL {
             for to in ProvisioningState::ALL {

@@ -686,7 +686,10 @@ mod tests {
         assert!(e.starts_with("mdes.fingerprint: not hex digits only") && !e.contains('\n'), "{e}");
         s.fingerprint = super::super::encryption::FingerprintMode::parse(&"ab".repeat(32));
         s.base_url = "http://127.0.0.1:1/mdes/".into();
-        assert!(MdesClient::from_settings(&s).is_ok());
+        let e = MdesClient::from_settings(&s).unwrap_err().to_string();
+        assert!(e.contains("mdes.fingerprint") && e.contains("neither") && !e.contains('\n'), "another key's SHA-256: {e}");
+        s.fingerprint = super::super::encryption::FingerprintMode::parse(&"ab".repeat(20));
+        assert!(MdesClient::from_settings(&s).is_ok(), "a shorter value cannot be checked: taken as written");
         s.consumer_key = " ".into();
         assert!(
             MdesClient::from_settings(&s)

@@ -244,9 +244,19 @@ impl Encryptor {
             FingerprintMode::Certificate => key.certificate_fingerprint.clone().ok_or_else(|| {
                 EncryptionError::Config("fingerprint mode \"certificate\" needs a certificate, not a bare public key".into())
             })?,
-            // As Mastercard shows it: not recomputed, not re-cased.
+            // As Mastercard shows it: not recomputed, not re-cased — but a
+            // SHA-256 (64 digits) must be the one of this certificate or its
+            // public key, or every push would fail with CRYPTOGRAPHY_ERROR.
             literal @ FingerprintMode::Literal(value) => {
                 literal.check().map_err(EncryptionError::Config)?;
+                let ours = [Some(&key.public_key_fingerprint), key.certificate_fingerprint.as_ref()];
+                if value.len() == 64 && !ours.into_iter().flatten().any(|f| f.eq_ignore_ascii_case(value)) {
+                    return Err(EncryptionError::Config(
+                        "the fingerprint is neither the SHA-256 of the encryption certificate nor of its public key: \
+                         copy it from the key page of this certificate"
+                            .into(),
+                    ));
+                }
                 value.clone()
             }
         };
@@ -554,7 +564,7 @@ mod tests {
                 CipherMode::Cbc,
                 OaepDigest::Sha512,
                 128,
-                FingerprintMode::Literal(COPIED.into()),
+                FingerprintMode::Literal(copied()),
             ),
         ] {
             let options = EncryptionOptions {
@@ -739,7 +749,7 @@ mod tests {
             (OaepDigest::Sha512, 128, FingerprintMode::Certificate),
             (OaepDigest::Sha256, 128, FingerprintMode::PublicKey),
             (OaepDigest::Sha512, 256, FingerprintMode::Certificate),
-            (OaepDigest::Sha512, 128, FingerprintMode::Literal(COPIED.into())),
+            (OaepDigest::Sha512, 128, FingerprintMode::Literal(copied())),
         ] {
             let options = EncryptionOptions {
                 oaep_digest: digest,
@@ -794,6 +804,11 @@ mod tests {
     /// pages show it): sent exactly so.
     const COPIED: &str = "4C4EAD5927F0DF8117F178EEA9308DAA58E27C2B4C4EAD5927F0DF8117F178EE";
 
+    /// The test certificate's fingerprint as a key page would show it.
+    fn copied() -> String {
+        cert().certificate_fingerprint.unwrap().to_uppercase()
+    }
+
     #[test]
     fn a_literal_fingerprint_is_checked_and_sent_exactly_as_written() {
         for ok in [COPIED, &COPIED.to_lowercase(), "4c4ead5927f0df8117f178eea9308daa58e27c2b", &"a".repeat(32)] {
@@ -808,16 +823,21 @@ mod tests {
         assert_eq!(FingerprintMode::parse("certificate"), FingerprintMode::Certificate);
         assert_eq!(FingerprintMode::parse("public_key"), FingerprintMode::PublicKey);
 
-        let options = EncryptionOptions { fingerprint: FingerprintMode::Literal(COPIED.into()), ..Default::default() };
-        // Even for a bare public key (no certificate to hash): the value is Mastercard's word.
+        // The certificate's or the public key's SHA-256, as the key page shows it
+        // (upper case here): sent exactly so, also for a bare public key.
         let bare = keys::EncryptionKey::from_public_key(cert().public_key).unwrap();
-        for key in [cert(), bare] {
-            let enc = Encryptor::new(&key, options.clone()).unwrap();
-            assert_eq!(enc.fingerprint(), COPIED);
+        let public = cert().public_key_fingerprint.to_uppercase();
+        for (key, shown) in [(cert(), copied()), (cert(), public.clone()), (bare, public)] {
+            let options = EncryptionOptions { fingerprint: FingerprintMode::Literal(shown.clone()), ..Default::default() };
+            let enc = Encryptor::new(&key, options).unwrap();
+            assert_eq!(enc.fingerprint(), shown);
             let payload = enc.encrypt_bytes(b"[]").unwrap();
-            assert_eq!(payload.public_key_fingerprint, COPIED);
+            assert_eq!(payload.public_key_fingerprint, shown);
             assert_eq!(decrypt_payload(&payload, &private()).unwrap(), b"[]");
         }
+        // A SHA-256 of some other key: refused at start-up, not at every push.
+        let other = EncryptionOptions { fingerprint: FingerprintMode::Literal(COPIED.into()), ..Default::default() };
+        assert!(matches!(Encryptor::new(&cert(), other), Err(EncryptionError::Config(m)) if m.contains("neither")));
         let bad = EncryptionOptions { fingerprint: FingerprintMode::Literal("xyz".into()), ..Default::default() };
         assert!(matches!(Encryptor::new(&cert(), bad), Err(EncryptionError::Config(_))));
     }

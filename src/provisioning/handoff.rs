@@ -1,7 +1,7 @@
 //! The URL the browser is sent to at the token requestor (wire contract §7).
 
 use super::settings::{DEFAULT_URI_TEMPLATE, ProvisioningSettings};
-use crate::catalog::{Device, usable_push_uri};
+use crate::catalog::{Device, usable_push_method_uri};
 use crate::mdes::model::PushMethod;
 
 /// Picks the push method for the device: the platform's app method when the
@@ -11,7 +11,7 @@ pub fn choose_push_method(methods: &[PushMethod], device: Device) -> Option<&Pus
     device.push_methods().iter().find_map(|wanted| {
         methods
             .iter()
-            .find(|m| &m.method_type == wanted && usable_push_uri(&m.uri))
+            .find(|m| &m.method_type == wanted && usable_push_method_uri(wanted, &m.uri))
     })
 }
 
@@ -235,5 +235,14 @@ mod tests {
         assert!(settings.validate().is_err(), "a template cannot point elsewhere");
         settings.uri_templates.insert("50123197928".into(), "{uri}?x={nope}".into());
         assert!(settings.validate().is_err());
+        // Only a query after the URI, and only what a query carries as is.
+        for broken in ["{uri}#x{sep}r={pushAccountReceipts}", "{uri}@evil.example{sep}r=1", "{uri}{uri}", "{uri}{sep}x=1 2", "{uri}{sep}x=%zz", "{uri}{sep}a=1#frag", "{uri}{sep}u={uri}", "{uri}{sep}x=é"] {
+            settings.uri_templates.insert("50123197928".into(), broken.into());
+            assert!(settings.validate().is_err(), "{broken}");
+        }
+        for fine in ["{uri}", "{uri}{sep}x=%20a&y=b:c/d?e", "{uri}{sep}pushAccountReceipt={pushAccountReceipt}"] {
+            settings.uri_templates.insert("50123197928".into(), fine.into());
+            assert!(settings.validate().is_ok(), "{fine}");
+        }
     }
 }

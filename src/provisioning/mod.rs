@@ -255,8 +255,9 @@ impl Journey<'_> {
                 let result = PushResult {
                     push_method: method.method_type.as_str(),
                     push_uri: &method.uri,
-                    // An empty JWS is no JWS: never hand off `signature=`.
-                    signature: outcome.response.signature.as_deref().filter(|s| !s.is_empty()),
+                    // A JWS is base64url and dots: anything else (empty,
+                    // blanks) is no JWS — never hand off `signature=` with it.
+                    signature: outcome.response.signature.as_deref().filter(|s| looks_like_jws(s)),
                     receipts_expire_at: pushed_at + i64::from(settings.receipts_validity_minutes) * 60,
                     holder_data_supplied,
                     accounts: record
@@ -266,7 +267,9 @@ impl Journey<'_> {
                             let entry = entries.iter().find(|e| e.push_account_id == a.push_account_id);
                             let receipt = entry
                                 .and_then(|e| e.push_account_receipt.as_deref())
-                                .filter(|r| !r.is_empty() && r.len() <= 64);
+                                .filter(|r| usable_receipt(r))
+                                // One receipt is one card: a second card with the same one got none.
+                                .filter(|r| !entries.iter().take_while(|e| e.push_account_id != a.push_account_id).any(|e| e.push_account_receipt.as_deref() == Some(r) && record.accounts.iter().any(|x| x.push_account_id == e.push_account_id)));
                             let error = entry.and_then(|e| e.errors.first());
                             let reason = match (receipt, error) {
                                 (Some(_), _) => None,
@@ -436,7 +439,7 @@ impl Journey<'_> {
         binding: &str,
     ) -> Result<String, JourneyError> {
         let mut record = self.record(id, cardholder.id).await?;
-        let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(60);
+        let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(i64::MAX);
         let stale = record.receipts_expire_at.is_none_or(|at| at - now_unix() <= margin);
         match record.state {
             ProvisioningState::Pushed if !stale => {}
@@ -448,6 +451,8 @@ impl Journey<'_> {
                     return Err(JourneyError::PushFailed);
                 }
             }
+            // Its page offers *Send again*.
+            ProvisioningState::Created if self.interrupted(&record) => return Err(JourneyError::PushFailed),
             ProvisioningState::Created => return Err(JourneyError::InProgress),
             ProvisioningState::PushFailed => return Err(JourneyError::PushFailed),
             ProvisioningState::Returned => return Err(JourneyError::AlreadyUsed),
@@ -524,8 +529,13 @@ impl Journey<'_> {
             .await?
             .filter(|r| r.cardholder_id == cardholder_id)
             .ok_or(JourneyError::NotFound)?;
+        // Receipts were handed off before when any push issued one: then a
+        // return is expected even while a later push runs (`Created`) or
+        // after it failed (`PushFailed`) — the tab with the earlier receipts.
+        let ever_issued = record.accounts.iter().any(|a| !a.issued.is_empty());
         let from = match record.state {
             ProvisioningState::HandedOff | ProvisioningState::Pushed => record.state,
+            ProvisioningState::Created | ProvisioningState::PushFailed if ever_issued => record.state,
             ProvisioningState::Returned => return Err(JourneyError::AlreadyUsed),
             _ => return Err(JourneyError::NotFound),
         };
@@ -606,6 +616,20 @@ fn read_report(record: &ProvisioningRecord, report: &ReturnReport) -> (Option<St
             (None, Vec::new())
         }
     }
+}
+
+/// A `pushAccountReceipt` the hand-off can carry: 1–64 characters a URL
+/// carries as they are and that no template joins on (no comma).
+fn usable_receipt(receipt: &str) -> bool {
+    (1..=64).contains(&receipt.len()) && receipt.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+}
+
+/// Whether `signature` has the shape of a compact JWS (three base64url parts).
+fn looks_like_jws(signature: &str) -> bool {
+    signature.split('.').count() == 3
+        && signature.len() <= 16_384
+        && signature.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.=".contains(&b))
+        && signature.split('.').take(2).all(|part| !part.is_empty())
 }
 
 /// Every receipt any push of `record` issued.
@@ -769,9 +793,28 @@ mod tests {
         let settings = super::ProvisioningSettings::default();
         assert!(settings.refresh_margin_secs >= 300);
         assert!(!settings.complete_issuer_app_activation && !settings.resend_same_request_id);
-        let mut too_long = settings.clone();
-        too_long.refresh_margin_secs = 15 * 60;
-        assert!(too_long.validate().is_err(), "a margin as long as the receipts' life would re-push every time");
+        // The default fits the shortest documented validity, 5 minutes.
+        let mut short = settings.clone();
+        short.receipts_validity_minutes = 5;
+        assert!(short.validate().is_ok());
+        short.refresh_margin_secs = 301;
+        assert!(short.validate().is_err(), "a margin longer than the receipts' life");
+    }
+
+    /// Attack findings: a blank "signature" was handed on; a receipt with a
+    /// comma split into two in the hand-off.
+    #[test]
+    fn only_jws_shaped_signatures_and_url_safe_receipts_are_handed_on() {
+        for jws in ["eyJh.eyJi.c2ln", "eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.abc-_"] {
+            assert!(super::looks_like_jws(jws), "{jws}");
+        }
+        for not_jws in ["", "   ", "\t", "\u{0}", "a.b", ".b.c", "a b.c.d", "eyJh.eyJi.c2ln\n"] {
+            assert!(!super::looks_like_jws(not_jws), "{not_jws:?}");
+        }
+        assert!(super::usable_receipt("MCC-STL-35B41EFB-8A46-45C4-8768-6077B1279A46"));
+        for bad in ["", "MCC-a,b", "MCC a", "MCC-é", "<b>", &"A".repeat(65)] {
+            assert!(!super::usable_receipt(bad), "{bad:?}");
+        }
     }
 
     #[test]

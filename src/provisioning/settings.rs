@@ -93,19 +93,38 @@ pub const TEMPLATE_PLACEHOLDERS: &[&str] = &[
     "issuerInitiatedDigitizationData",
 ];
 
+/// The first character of a template's literal text (placeholders marked
+/// `\u{1}`) that cannot stand in a URL query as is: anything but unreserved
+/// and sub-delimiter characters, `:@/?`, and `%` followed by two hex digits.
+fn unfit_in_query(literal: &str) -> Option<char> {
+    let bytes = literal.as_bytes();
+    for (i, c) in literal.char_indices() {
+        let fine = c == '\u{1}'
+            || c.is_ascii_alphanumeric()
+            || "-._~!$&'()*+,;=:@/?".contains(c)
+            || (c == '%' && bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+        if !fine {
+            return Some(c);
+        }
+    }
+    None
+}
+
 impl ProvisioningSettings {
     pub fn validate(&self) -> Result<(), (String, String)> {
+        // As long as the receipts' life at most (then every *Continue* pushes
+        // afresh); the default, 300 s, fits the shortest validity, 5 minutes.
+        if self.refresh_margin_secs > u64::from(self.receipts_validity_minutes) * 60 {
+            return Err((
+                "provisioning.refresh_margin_secs".into(),
+                "must not be longer than the receipts' validity (receipts_validity_minutes)".into(),
+            ));
+        }
         if !(5..=15).contains(&self.receipts_validity_minutes) {
             return Err(("provisioning.receipts_validity_minutes".into(), "must be between 5 and 15".into()));
         }
         if self.max_pushes_per_record == 0 {
             return Err(("provisioning.max_pushes_per_record".into(), "must be at least 1".into()));
-        }
-        if self.refresh_margin_secs >= u64::from(self.receipts_validity_minutes) * 60 {
-            return Err((
-                "provisioning.refresh_margin_secs".into(),
-                "must be shorter than the receipts' validity (receipts_validity_minutes)".into(),
-            ));
         }
         for trid in &self.digitization_data_for {
             if trid.len() != 11 || !trid.bytes().all(|b| b.is_ascii_digit()) {
@@ -122,14 +141,30 @@ impl ProvisioningSettings {
             if !template.starts_with("{uri}") {
                 return Err((setting, "must start with {uri}".into()));
             }
+            // Then only the query: `{sep}` right after it (or nothing at all),
+            // so no text can change the host or the path, or hide the
+            // parameters in a fragment.
+            if template != "{uri}" && !template.starts_with("{uri}{sep}") {
+                return Err((setting, "must be {uri} alone or start with {uri}{sep}".into()));
+            }
+            let mut literal = String::new();
             let mut rest = template.as_str();
             while let Some(open) = rest.find('{') {
+                literal.push_str(&rest[..open]);
                 let close = rest[open..].find('}').ok_or_else(|| (setting.clone(), "has an unclosed {".to_string()))?;
                 let name = &rest[open + 1..open + close];
                 if !TEMPLATE_PLACEHOLDERS.contains(&name) {
                     return Err((setting, format!("unknown placeholder {{{name}}}")));
                 }
+                if name == "uri" && !literal.is_empty() {
+                    return Err((setting, "may use {uri} only once, first".into()));
+                }
+                literal.push('\u{1}');
                 rest = &rest[open + close + 1..];
+            }
+            literal.push_str(rest);
+            if let Some(bad) = unfit_in_query(&literal) {
+                return Err((setting, format!("has {bad:?}, which a query cannot carry as is (percent-encode it)")));
             }
         }
         Ok(())

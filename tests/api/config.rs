@@ -105,3 +105,19 @@ fn environment_overrides_the_file() {
     assert!(dir.path().join("from-env/pushprov.db").exists());
     assert!(!dir.path().join("from-file").exists());
 }
+
+/// Attack finding: `provisioning.digitization_data_for` could only be set in
+/// a file; in the environment it is a comma-separated list too.
+#[test]
+fn digitization_data_for_takes_a_comma_separated_list_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = pushprov(dir.path())
+        .arg("migrate")
+        .env("PUSHPROV__PROVISIONING__DIGITIZATION_DATA_FOR", "50100000009,50100000001")
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let bad = pushprov(dir.path()).arg("migrate").env("PUSHPROV__PROVISIONING__DIGITIZATION_DATA_FOR", "50100000009,123").output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("provisioning.digitization_data_for"), "{}", String::from_utf8_lossy(&bad.stderr));
+}

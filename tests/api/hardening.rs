@@ -379,3 +379,34 @@ async fn a_right_password_forgives_no_wrong_codes() {
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
     assert_eq!(*statuses.last().unwrap(), 429, "{statuses:?}");
 }
+
+/// Attack finding (issue 15 round): the tab with the earlier receipts came
+/// back while a later push was still running (or after it failed) and got
+/// "Page not found". It comes back to the record, which says what is known.
+#[tokio::test]
+async fn the_earlier_tab_comes_back_while_a_later_push_runs() {
+    let app = journey_app(Engine::Sqlite, |_| {}).await;
+    sign_in(&app, "quinn").await;
+    // The slow-MDES card: every push takes 3 s.
+    let card = card(&app, "quinn", "0605").await;
+    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let with_a = continue_to_tr(&app, &record).await;
+    let callback = at_tr(&app, &with_a, "accept").await;
+    // "Continue" again in another tab: a second push, in flight for 3 s.
+    let again = {
+        let (client, url) = (app.client.clone(), app.url(&format!("{record}/continue")));
+        tokio::spawn(async move { client.get(url).send().await.unwrap().status().as_u16() })
+    };
+    for _ in 0..50 {
+        if record_of(&app, &record).await.state == pushprov::domain::ProvisioningState::Created {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(record_of(&app, &record).await.state, pushprov::domain::ProvisioningState::Created, "the second push runs");
+    let back = come_back(&app, &callback).await;
+    assert_eq!(back, record, "back to the record, not 'Page not found'");
+    let (codes, html) = outcomes_until(&app, &back, |codes| codes.iter().any(|c| c == "added")).await;
+    assert_eq!((codes, view(&html)), (vec!["added".to_string()], "confirmation".to_string()));
+    let _ = again.await;
+}

@@ -178,8 +178,8 @@ async fn mdes_unavailable_is_a_clear_failure() {
 
 #[tokio::test]
 async fn receipts_expiring_before_the_hand_off_are_renewed() {
-    // Any receipt counts as "expiring soon": continuing always re-pushes.
-    let app = journey_app(Engine::Sqlite, |s| s.provisioning.refresh_margin_secs = 3600).await;
+    // A margin as long as the receipts' life: continuing always re-pushes.
+    let app = journey_app(Engine::Sqlite, |s| s.provisioning.refresh_margin_secs = 15 * 60).await;
     sign_in(&app, "quinn").await;
     let card = card(&app, "quinn", "0105").await;
     let record = pushed(&app, "quinn", WALLET, &[&card]).await;

@@ -148,17 +148,22 @@ async fn eligibility_200_without_a_usable_list_is_an_invalid_response() {
 /// encrypted payload carries exactly that value.
 #[tokio::test]
 async fn a_literal_fingerprint_is_sent_exactly_as_configured() {
-    const COPIED: &str = "0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9";
     let mdes = h::start(|req, _| {
         let id = h::decrypt_push(&req.body)[0]["pushAccountId"].as_str().unwrap().to_owned();
         json(200, receipts_body(json!([{"pushAccountId": id, "pushAccountReceipt": "MCC-STL-1"}])))
     });
     let mut settings = h::settings(&mdes.base_url);
-    settings.fingerprint = pushprov::mdes::encryption::FingerprintMode::parse(COPIED);
+    // The certificate's SHA-256 as the key page shows it (upper case).
+    let key = pushprov::mdes::keys::load_encryption_key("mdes.encryption_certificate_path", &settings.encryption_certificate_path).unwrap();
+    let copied = key.certificate_fingerprint.clone().unwrap().to_uppercase();
+    settings.fingerprint = pushprov::mdes::encryption::FingerprintMode::parse(&copied);
     let client = pushprov::mdes::MdesClient::from_settings(&settings).unwrap();
     client.push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap();
     let sent: serde_json::Value = serde_json::from_slice(&mdes.last().body).unwrap();
-    assert_eq!(sent["pushFundingAccounts"]["encryptedPayload"]["publicKeyFingerprint"], COPIED);
+    assert_eq!(sent["pushFundingAccounts"]["encryptedPayload"]["publicKeyFingerprint"], copied.as_str());
+    // Another key's SHA-256: refused when the client is built, not at every push.
+    settings.fingerprint = pushprov::mdes::encryption::FingerprintMode::parse(&"AB".repeat(32));
+    assert!(pushprov::mdes::MdesClient::from_settings(&settings).is_err());
 }
 
 #[tokio::test]

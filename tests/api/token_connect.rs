@@ -221,6 +221,9 @@ async fn an_interrupted_push_waits_for_the_cardholder(engine: Engine) {
         assert_eq!((status, view(&html).as_str()), (200, "unconfirmed"), "{html}");
         assert!(html.contains("data-testid=\"send-again\""));
     }
+    // Continue on it leads to its page (Send again), not "still sending".
+    let continued = app.get(&format!("{path}/continue")).await;
+    assert_eq!((continued.status().as_u16(), location(&continued)), (303, path.to_string()));
     let untouched = record_of(&app, path).await;
     assert_eq!((untouched.push_count, untouched.state), (1, pushprov::domain::ProvisioningState::Created), "pages never push");
 

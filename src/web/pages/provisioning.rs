@@ -88,7 +88,13 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
         accounts.iter_mut().for_each(|a| a.problem = None);
     }
     let some_not_sent = outcomes.iter().any(|o| matches!(o, AccountOutcome::NotSent { .. }));
+    // A card may have been added through an earlier push's receipts whatever
+    // became of a later push: then the page says what is known of the cards.
+    let known_at_tr = outcomes.iter().any(|o| {
+        matches!(o, AccountOutcome::Added | AccountOutcome::Declined | AccountOutcome::NeedsVerification | AccountOutcome::Suspended | AccountOutcome::Removed)
+    });
     let view = match record.state {
+        ProvisioningState::Created | ProvisioningState::PushFailed if known_at_tr => View::Confirmation,
         ProvisioningState::Created if journey(state).interrupted(record) => View::Unconfirmed,
         ProvisioningState::Created => View::InProgress,
         ProvisioningState::PushFailed => View::Failed,
