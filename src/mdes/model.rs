@@ -215,14 +215,16 @@ where
     })
 }
 
-/// `errors`: not a list → no errors; an item that does not read still counts as an error
-/// (with an empty reason code): MDES said something failed.
+/// `errors`: absent or `null` → no errors; an item that does not read still counts as an
+/// error (with an empty reason code), and so does a value that is not a list at all: MDES
+/// said something failed, and an answer beside it is not taken as complete.
 fn error_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<MdesError>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
         serde_json::Value::Array(items) => {
             items.into_iter().map(|item| MdesError::deserialize(item).unwrap_or_default()).collect()
         }
-        _ => Vec::new(),
+        serde_json::Value::Null => Vec::new(),
+        _ => vec![MdesError::default()],
     })
 }
 
@@ -965,7 +967,9 @@ mod tests {
         ] {
             let r: EligibleTokenRequestors = serde_json::from_str(body).unwrap();
             assert_eq!(r.listed, listed, "{body}");
-            assert!(r.token_requestors.is_empty() && r.errors.is_empty(), "{body}");
+            assert!(r.token_requestors.is_empty(), "{body}");
+            // `errors` that is not a list still says something failed.
+            assert_eq!(r.errors.len(), usize::from(body.contains("\"errors\"")), "{body}");
         }
         // Errors beside token requestors: both kept. An unreadable error item still counts.
         let r: EligibleTokenRequestors = serde_json::from_value(serde_json::json!({
@@ -994,7 +998,8 @@ mod tests {
         assert_eq!(p.response_id, None);
         assert_eq!(p.signature, None);
         assert_eq!(p.token_requestor_signature_support, None);
-        assert!(p.available_push_methods.is_empty() && p.errors.is_empty());
+        assert!(p.available_push_methods.is_empty());
+        assert_eq!(p.errors, [MdesError::default()], "errors that are not a list still count as an error");
         let entries: Vec<(&str, Option<&str>)> =
             p.push_account_receipts.iter().map(|e| (e.push_account_id.as_str(), e.push_account_receipt.as_deref())).collect();
         assert_eq!(entries, [("PA1", None), ("PA2", Some("MCC-2"))], "entries without a pushAccountId name no account");
