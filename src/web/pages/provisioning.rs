@@ -199,13 +199,7 @@ pub async fn retry(
     form: CsrfForm<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
     let _ = form;
-    let holder = signed_in_cardholder(&state, &who).await?;
-    let binding = who.session.step_up_binding()?;
-    match journey(&state).retry(&id, &holder, device_of(&req), &binding).await {
-        Ok(_) => Ok(see_other(&format!("/provisioning/{id}"))),
-        Err(JourneyError::StepUpRequired) => step_up_again(&state, &who, &id).await,
-        Err(e) => Err(journey_error(e)),
-    }
+    push_again(&state, &who, &req, &id, PushAgain::Retry).await
 }
 
 /// *Send again* after an interrupted push (the cardholder's choice; see
@@ -218,11 +212,31 @@ pub async fn resend(
     form: CsrfForm<RetryForm>,
 ) -> Result<HttpResponse, AppError> {
     let _ = form;
-    let holder = signed_in_cardholder(&state, &who).await?;
+    push_again(&state, &who, &req, &id, PushAgain::Resend).await
+}
+
+/// The cardholder's two ways to push a record again from its page.
+enum PushAgain {
+    Retry,
+    Resend,
+}
+
+/// Pushes record `id` again for this session (it must be the one that
+/// stepped up, recently), then back to its page; or to the review page to
+/// confirm again.
+async fn push_again(state: &AppState, who: &SignedIn, req: &HttpRequest, id: &str, how: PushAgain) -> Result<HttpResponse, AppError> {
+    let holder = signed_in_cardholder(state, who).await?;
     let binding = who.session.step_up_binding()?;
-    match journey(&state).resend_interrupted_push(&id, &holder, device_of(&req), &binding).await {
-        Ok(_) | Err(JourneyError::InProgress) => Ok(see_other(&format!("/provisioning/{id}"))),
-        Err(JourneyError::StepUpRequired) => step_up_again(&state, &who, &id).await,
+    let j = journey(state);
+    let pushed = match how {
+        PushAgain::Retry => j.retry(id, &holder, device_of(req), &binding).await,
+        PushAgain::Resend => j.resend_interrupted_push(id, &holder, device_of(req), &binding).await,
+    };
+    match pushed {
+        Ok(_) => Ok(see_other(&format!("/provisioning/{id}"))),
+        // Another tab is sending it: its page says so.
+        Err(JourneyError::InProgress) if matches!(how, PushAgain::Resend) => Ok(see_other(&format!("/provisioning/{id}"))),
+        Err(JourneyError::StepUpRequired) => step_up_again(state, who, id).await,
         Err(e) => Err(journey_error(e)),
     }
 }
