@@ -1,0 +1,655 @@
+//! The journey itself: create the record, push to MDES, hand the browser to
+//! the token requestor, take it back, and derive what is known (wire
+//! contract §1, §7, §8, §9). Web handlers call these functions; nothing
+//! here renders.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::handoff::{HandOff, choose_push_method, hand_off_url};
+use super::holder::{holder_data, holder_fields};
+use super::outcome::AccountOutcome;
+use super::return_report::ReturnReport;
+use super::settings::ProvisioningSettings;
+use crate::catalog::{Device, Ineligible, why_ineligible};
+use crate::config::Settings;
+use crate::domain::ProvisioningState;
+use crate::mdes::model::{
+    CardAccountData, FinancialAccountData, FundingAccountData, PushFundingAccount, SignatureData, TokenRequestor,
+};
+use crate::mdes::{MdesClient, MdesClientError, PushRequest};
+use crate::store::{
+    AccountKind, Cardholder, FundingAccount, NewProvisioning, ProvisioningRecord, PushResult, PushedAccount, Store, StoreError,
+    StoredTokenEvent, now_unix,
+};
+
+/// Where the TR sends the browser back: `{public_url}{RETURN_PATH}/{token}`.
+pub const RETURN_PATH: &str = "/provisioning/return";
+
+#[derive(Debug, thiserror::Error)]
+pub enum JourneyError {
+    #[error("this token requestor cannot take these cards: {0:?}")]
+    Ineligible(Ineligible),
+    #[error("card or account not found for this cardholder")]
+    UnknownCard,
+    #[error("token requestor not in the catalogue")]
+    UnknownRequestor,
+    #[error("provisioning record not found (or not this cardholder's)")]
+    NotFound,
+    #[error("this return link was already used")]
+    AlreadyUsed,
+    #[error("this return link has expired")]
+    Expired,
+    #[error("a push for this record is still in progress")]
+    InProgress,
+    #[error("the push failed")]
+    PushFailed,
+    #[error("retry is not offered for this failure")]
+    NotRetryable,
+    /// Another push needs a fresh step-up: not this session's, too long
+    /// ago, or the record made its allowed number of pushes.
+    #[error("a new step-up is needed before pushing again")]
+    StepUpRequired,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The journey's collaborators, borrowed for one request.
+pub struct Journey<'a> {
+    pub store: &'a Store,
+    pub mdes: &'a MdesClient,
+    pub settings: &'a Settings,
+}
+
+/// 256 random bits: the one-time, unguessable id in the callback URL.
+fn new_callback_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl Journey<'_> {
+    fn callback_url(&self, token: &str) -> String {
+        format!("{}{RETURN_PATH}/{token}", self.settings.public_url())
+    }
+
+    /// Creates the record and pushes. A second submit of the same review
+    /// form (`submission_id`) returns the first record and pushes nothing.
+    pub async fn start(
+        &self,
+        cardholder: &Cardholder,
+        tr: &TokenRequestor,
+        cards: &[&FundingAccount],
+        device: Device,
+        submission_id: &str,
+        step_up_binding: &str,
+    ) -> Result<String, JourneyError> {
+        if let Some(id) = self.store.provisioning_by_submission(cardholder.id, submission_id).await? {
+            tracing::info!(provisioning = %id, "repeated submission: no second push");
+            return Ok(id);
+        }
+        if let Some(why) = why_ineligible(tr, cards, device) {
+            return Err(JourneyError::Ineligible(why));
+        }
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let request_id = crate::mdes::request::new_request_id();
+        let token = new_callback_token();
+        let accounts: Vec<(String, String)> =
+            cards.iter().enumerate().map(|(i, c)| (format!("PA{}", i + 1), c.public_id.clone())).collect();
+        let holder_supplied = holder_data(cardholder, &holder_fields(tr)).is_some();
+        let new = NewProvisioning {
+            id: &id,
+            callback_token: &token,
+            submission_id,
+            cardholder_id: cardholder.id,
+            trid: &tr.token_requestor_id,
+            tr_name: &tr.consumer_facing_entity_name,
+            request_id: &request_id,
+            locale: &cardholder.locale,
+            holder_data_supplied: holder_supplied,
+            step_up_binding,
+            accounts: &accounts,
+        };
+        if let Err(e) = self.store.insert_provisioning(&new).await {
+            // Two submits racing: the other one won the unique constraint.
+            if let Some(id) = self.store.provisioning_by_submission(cardholder.id, submission_id).await? {
+                return Ok(id);
+            }
+            return Err(e.into());
+        }
+        tracing::info!(provisioning = %id, %request_id, trid = %tr.token_requestor_id, cards = cards.len(), "provisioning created");
+        let record = self.store.provisioning(&id).await?.ok_or(JourneyError::NotFound)?;
+        self.push(&record, cardholder, tr, &token, device).await?;
+        Ok(id)
+    }
+
+    /// Sends the record's accounts to MDES (state `Created`) and stores the
+    /// answer: `Pushed` with receipts, or `PushFailed` with the reason.
+    async fn push(
+        &self,
+        record: &ProvisioningRecord,
+        cardholder: &Cardholder,
+        tr: &TokenRequestor,
+        callback_token: &str,
+        device: Device,
+    ) -> Result<(), JourneyError> {
+        // Only fields the TR accepts and the cardholder has: an empty
+        // `accountHolderData` is not sent, and then the flag says false.
+        let holder = holder_data(cardholder, &holder_fields(tr));
+        let mut accounts = Vec::with_capacity(record.accounts.len());
+        let funding = self.store.funding_accounts(cardholder.id).await?;
+        for account in &record.accounts {
+            let card = funding.iter().find(|f| f.public_id == account.funding_account_id).ok_or(JourneyError::UnknownCard)?;
+            let number = self
+                .store
+                .account_number(cardholder.id, &card.public_id)
+                .await?
+                .ok_or(JourneyError::UnknownCard)?;
+            let data = match card.kind {
+                AccountKind::Card => FundingAccountData {
+                    card_account_data: Some(CardAccountData {
+                        account_number: number.expose().to_string(),
+                        expiry_month: card.expiry_month.map(|m| format!("{m:02}")),
+                        expiry_year: card.expiry_year.map(|y| format!("{:02}", y % 100)),
+                    }),
+                    ..FundingAccountData::default()
+                },
+                AccountKind::FinancialAccount => FundingAccountData {
+                    financial_account_data: Some(FinancialAccountData {
+                        financial_account_id: number.expose().to_string(),
+                        interbank_card_association_id: card.interbank_card_association_id.clone().unwrap_or_default(),
+                        country_code: card.country_code.clone().unwrap_or_default(),
+                    }),
+                    ..FundingAccountData::default()
+                },
+            };
+            accounts.push(PushFundingAccount {
+                push_account_id: account.push_account_id.clone(),
+                funding_account_data: FundingAccountData {
+                    account_holder_data: holder.clone(),
+                    // Mastercard recommends the data be valid for 30 minutes.
+                    data_valid_until_timestamp: valid_until(30 * 60),
+                    ..data
+                },
+            });
+        }
+        let settings = &self.settings.provisioning;
+        let holder_data_supplied = holder.is_some();
+        let mut request = PushRequest::new(tr.token_requestor_id.clone(), accounts)
+            .with_signature_data(SignatureData {
+                callback_url: Some(self.callback_url(callback_token)),
+                complete_website_activation: Some(settings.complete_website_activation),
+                complete_issuer_app_activation: Some(settings.complete_issuer_app_activation),
+                account_holder_data_supplied: Some(holder_data_supplied),
+                locale: Some(record.locale.clone()),
+                ..SignatureData::default()
+            })
+            .with_validity_period(settings.receipts_validity_minutes);
+        if wants_digitization_data(settings, tr) {
+            request.request_issuer_initiated_digitization_data = Some(true);
+        }
+        let pushed_at = now_unix();
+        match self.mdes.push_multiple_accounts_as(&request, record.request_id.clone()).await {
+            Ok(outcome) => {
+                // MDES's answer names the TR's push methods; the catalogue's
+                // are the fallback. Only these URIs are ever handed off to.
+                let from_response = choose_push_method(&outcome.response.available_push_methods, device);
+                let method = from_response.or_else(|| choose_push_method(&tr.available_push_methods, device));
+                let Some(method) = method else {
+                    // Receipts were issued, but there is no way to take the
+                    // browser to the TR from here: nothing is handed off.
+                    tracing::warn!(provisioning = %record.id, request_id = %record.request_id, "no usable push method for this device in the push answer or the catalogue");
+                    self.store.record_push_failure(&record.id, "NO_PUSH_METHOD", false).await?;
+                    return Ok(());
+                };
+                let entries = &outcome.response.push_account_receipts;
+                let result = PushResult {
+                    push_method: method.method_type.as_str(),
+                    push_uri: &method.uri,
+                    // A JWS is base64url and dots: anything else (empty,
+                    // blanks) is no JWS — never hand off `signature=` with it.
+                    signature: outcome.response.signature.as_deref().filter(|s| looks_like_jws(s)),
+                    receipts_expire_at: pushed_at + i64::from(settings.receipts_validity_minutes) * 60,
+                    holder_data_supplied,
+                    accounts: record
+                        .accounts
+                        .iter()
+                        .map(|a| {
+                            let entry = entries.iter().find(|e| e.push_account_id == a.push_account_id);
+                            let receipt = entry
+                                .and_then(|e| e.push_account_receipt.as_deref())
+                                .filter(|r| usable_receipt(r))
+                                // One receipt is one card: a second card with the same one got none.
+                                .filter(|r| !entries.iter().take_while(|e| e.push_account_id != a.push_account_id).any(|e| e.push_account_receipt.as_deref() == Some(r) && record.accounts.iter().any(|x| x.push_account_id == e.push_account_id)));
+                            let error = entry.and_then(|e| e.errors.first());
+                            let reason = match (receipt, error) {
+                                (Some(_), _) => None,
+                                (None, Some(e)) => Some(e.reason_code.as_str()),
+                                (None, None) => Some("NO_RECEIPT"),
+                            };
+                            let recoverable = reason.map(|_| error.is_some_and(|e| e.recoverable == Some(true)));
+                            let digitization_data = receipt
+                                .and(entry.and_then(|e| e.issuer_initiated_digitization_data.as_deref()))
+                                .filter(|d| !d.is_empty() && d.len() <= 5000);
+                            PushedAccount {
+                                push_account_id: a.push_account_id.as_str(),
+                                receipt,
+                                error_reason: reason,
+                                recoverable,
+                                digitization_data,
+                            }
+                        })
+                        .collect(),
+                };
+                let issued = result.accounts.iter().filter(|a| a.receipt.is_some()).count();
+                if issued == 0 {
+                    // HTTP 200 yet no receipt for any of our accounts (every
+                    // one refused, or entries whose pushAccountId matches
+                    // none): nothing to hand off — a failure, never a
+                    // hand-off with no receipts.
+                    let first = result.accounts.iter().find(|a| a.error_reason.is_some());
+                    let reason = first.and_then(|a| a.error_reason).unwrap_or("NO_RECEIPT");
+                    let recoverable = first.and_then(|a| a.recoverable).unwrap_or(false);
+                    tracing::warn!(provisioning = %record.id, request_id = %record.request_id, reason, "push answered without a receipt for any account");
+                    self.store.record_push_failure(&record.id, reason, recoverable).await?;
+                    return Ok(());
+                }
+                self.store.record_push_result(&record.id, &result).await?;
+                tracing::info!(provisioning = %record.id, request_id = %record.request_id, issued, failed = result.accounts.len() - issued, "push stored");
+                Ok(())
+            }
+            Err(e) => {
+                let reason = e.reason_code().map(str::to_string).unwrap_or_else(|| error_class(&e).to_string());
+                tracing::warn!(provisioning = %record.id, request_id = %record.request_id, error = %e, recoverable = e.recoverable(), "push failed");
+                self.store.record_push_failure(&record.id, &reason, e.recoverable()).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A record of this cardholder's (others' records do not exist for them).
+    pub async fn record(&self, id: &str, cardholder_id: i64) -> Result<ProvisioningRecord, JourneyError> {
+        match self.store.provisioning(id).await? {
+            Some(record) if record.cardholder_id == cardholder_id => Ok(record),
+            _ => Err(JourneyError::NotFound),
+        }
+    }
+
+    /// Whether the session with `binding` may push `record` again without a
+    /// new step-up: only the session that stepped up for it (the binding
+    /// stored with the record before its first push), within
+    /// `provisioning.repush_window_secs` of the step-up.
+    fn may_repush(&self, record: &ProvisioningRecord, binding: &str) -> bool {
+        let window = i64::try_from(self.settings.provisioning.repush_window_secs).unwrap_or(i64::MAX);
+        let same_session = record
+            .step_up_binding
+            .as_deref()
+            .is_some_and(|b| !binding.is_empty() && bool::from(subtle::ConstantTimeEq::ct_eq(b.as_bytes(), binding.as_bytes())));
+        same_session && record.stepped_up_at.is_some_and(|at| now_unix().saturating_sub(at) <= window)
+    }
+
+    /// Pushes again for fresh receipts from `record.state`, then returns the
+    /// updated record (its state says whether the push worked). Only for the
+    /// session that stepped up, recently ([`Journey::may_repush`]), and while
+    /// the record has pushes left; otherwise `StepUpRequired`.
+    async fn repush(
+        &self,
+        record: &ProvisioningRecord,
+        cardholder: &Cardholder,
+        device: Device,
+        same_request: bool,
+        binding: &str,
+    ) -> Result<ProvisioningRecord, JourneyError> {
+        let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
+        if !self.may_repush(record, binding) || record.push_count >= max_pushes {
+            tracing::info!(provisioning = %record.id, push_count = record.push_count, "another push needs a new step-up");
+            return Err(JourneyError::StepUpRequired);
+        }
+        let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
+        let request_id = if same_request { record.request_id.clone() } else { crate::mdes::request::new_request_id() };
+        let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        if !self.store.begin_repush(&record.id, record.state, &request_id, max_pushes).await? {
+            // Another request changed it first: pushing, or it used the last push.
+            let now = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
+            return Err(if now.push_count >= max_pushes && now.state != ProvisioningState::Created {
+                JourneyError::StepUpRequired
+            } else {
+                JourneyError::InProgress
+            });
+        }
+        tracing::info!(provisioning = %record.id, %request_id, from = record.state.as_str(), "pushing again for fresh receipts");
+        let fresh = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        self.push(&fresh, cardholder, &tr, &token, device).await?;
+        self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)
+    }
+
+    /// How long a push can take at most (every attempt timing out, plus
+    /// back-off); a record still `Created` after this (and a margin) was cut
+    /// off before its answer was stored: its process died mid-push.
+    pub fn push_deadline_secs(&self) -> i64 {
+        let m = &self.settings.mdes;
+        // A push is attempted at most twice (a retry only when it never reached MDES).
+        let ms = 2 * (m.connect_timeout_ms + m.request_timeout_ms) + m.retry_backoff_ms;
+        i64::try_from(ms / 1000).unwrap_or(i64::MAX / 2) + 2
+    }
+
+    /// Whether `record` is a push cut off before its answer was stored (its
+    /// instance died, or the answer never came): still `Created` after the
+    /// longest a push can take. Its page says "we could not confirm" and
+    /// offers *Send again*; opening a page never pushes by itself.
+    pub fn interrupted(&self, record: &ProvisioningRecord) -> bool {
+        record.state == ProvisioningState::Created
+            && now_unix().saturating_sub(record.updated_at) > self.push_deadline_secs()
+    }
+
+    /// *Send again* for an interrupted push (README "When something dies"),
+    /// by the cardholder's choice, in the session that stepped up for it and
+    /// within the record's pushes. A new requestId by default — the only
+    /// behaviour the spec documents; with `provisioning.resend_same_request_id`
+    /// the same one **[ours]**: whether MDES reconciles a repeated requestId
+    /// is not public. The compare-and-set on `updated_at` lets one tab or
+    /// instance resend. Returns the record as it now is.
+    pub async fn resend_interrupted_push(
+        &self,
+        id: &str,
+        cardholder: &Cardholder,
+        device: Device,
+        binding: &str,
+    ) -> Result<ProvisioningRecord, JourneyError> {
+        let record = self.record(id, cardholder.id).await?;
+        if record.state != ProvisioningState::Created {
+            return Ok(record);
+        }
+        if !self.interrupted(&record) {
+            return Err(JourneyError::InProgress);
+        }
+        let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
+        if !self.may_repush(&record, binding) || record.push_count >= max_pushes {
+            return Err(JourneyError::StepUpRequired);
+        }
+        let fresh = (!self.settings.provisioning.resend_same_request_id).then(crate::mdes::request::new_request_id);
+        if !self.store.claim_interrupted_push(&record.id, record.updated_at, fresh.as_deref(), max_pushes).await? {
+            // Another tab or instance resends it: show what is stored.
+            return self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound);
+        }
+        let record = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
+        let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        tracing::warn!(provisioning = %record.id, request_id = %record.request_id, same_request_id = fresh.is_none(), "resending a push whose answer was never stored");
+        self.push(&record, cardholder, &tr, &token, device).await?;
+        self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)
+    }
+
+    /// The cardholder continues to the TR: fresh receipts when they expire
+    /// soon (or were already handed off once), then the hand-off URL.
+    pub async fn continue_to_tr(
+        &self,
+        id: &str,
+        cardholder: &Cardholder,
+        device: Device,
+        binding: &str,
+    ) -> Result<String, JourneyError> {
+        let mut record = self.record(id, cardholder.id).await?;
+        let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(i64::MAX);
+        let stale = record.receipts_expire_at.is_none_or(|at| at - now_unix() <= margin);
+        match record.state {
+            ProvisioningState::Pushed if !stale => {}
+            // Receipts never go to a TR twice: the back button and a second
+            // "continue" get fresh ones.
+            ProvisioningState::Pushed | ProvisioningState::HandedOff => {
+                record = self.repush(&record, cardholder, device, false, binding).await?;
+                if record.state != ProvisioningState::Pushed {
+                    return Err(JourneyError::PushFailed);
+                }
+            }
+            // Its page offers *Send again*.
+            ProvisioningState::Created if self.interrupted(&record) => return Err(JourneyError::PushFailed),
+            ProvisioningState::Created => return Err(JourneyError::InProgress),
+            ProvisioningState::PushFailed => return Err(JourneyError::PushFailed),
+            ProvisioningState::Returned => return Err(JourneyError::AlreadyUsed),
+        }
+        let uri = record.push_uri.clone().ok_or(JourneyError::PushFailed)?;
+        let receipts: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
+        let digitization_data: Vec<&str> = record
+            .accounts
+            .iter()
+            .filter_map(|a| {
+                let current = a.receipt.as_deref()?;
+                a.issued.iter().find(|i| i.receipt == current)?.digitization_data.as_deref()
+            })
+            .collect();
+        if !self.store.record_hand_off(&record.id).await? {
+            return Err(JourneyError::InProgress);
+        }
+        let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
+        let callback_url = self.callback_url(&token);
+        tracing::info!(provisioning = %record.id, method = record.push_method.as_deref().unwrap_or(""), "handed off to the token requestor");
+        Ok(hand_off_url(
+            &self.settings.provisioning,
+            &HandOff {
+                trid: &record.trid,
+                uri: &uri,
+                receipts: &receipts,
+                callback_url: &callback_url,
+                locale: &record.locale,
+                complete_website_activation: self.settings.provisioning.complete_website_activation,
+                complete_issuer_app_activation: self.settings.provisioning.complete_issuer_app_activation,
+                account_holder_data_supplied: record.holder_data_supplied,
+                signature: record.signature.as_deref(),
+                digitization_data: &digitization_data,
+            },
+        ))
+    }
+
+    /// Retry after a recoverable failure (the cardholder asked; never a
+    /// silent repeat).
+    pub async fn retry(
+        &self,
+        id: &str,
+        cardholder: &Cardholder,
+        device: Device,
+        binding: &str,
+    ) -> Result<ProvisioningRecord, JourneyError> {
+        let record = self.record(id, cardholder.id).await?;
+        if record.state != ProvisioningState::PushFailed || record.error_recoverable != Some(true) {
+            return Err(JourneyError::NotRetryable);
+        }
+        // When MDES's answer never arrived (timeout, 5xx without an MDES
+        // error, a garbled answer) the push may have been processed; with
+        // `resend_same_request_id` [ours] the retry resends the SAME
+        // requestId for MDES to reconcile. By default, and always after a
+        // definite MDES answer, a new request.
+        let outcome_unknown = matches!(
+            record.error_reason.as_deref(),
+            Some("TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "INVALID_RESPONSE" | "TRANSPORT" | "ERROR")
+        );
+        let same_request = outcome_unknown && self.settings.provisioning.resend_same_request_id;
+        self.repush(&record, cardholder, device, same_request, binding).await
+    }
+
+    /// The browser is back from the TR with the record's one-time token.
+    pub async fn record_return(
+        &self,
+        token: &str,
+        cardholder_id: i64,
+        report: &ReturnReport,
+    ) -> Result<String, JourneyError> {
+        let record = self
+            .store
+            .provisioning_by_callback_token(token)
+            .await?
+            .filter(|r| r.cardholder_id == cardholder_id)
+            .ok_or(JourneyError::NotFound)?;
+        // Receipts were handed off before when any push issued one: then a
+        // return is expected even while a later push runs (`Created`) or
+        // after it failed (`PushFailed`) — the tab with the earlier receipts.
+        let ever_issued = record.accounts.iter().any(|a| !a.issued.is_empty());
+        let from = match record.state {
+            ProvisioningState::HandedOff | ProvisioningState::Pushed => record.state,
+            ProvisioningState::Created | ProvisioningState::PushFailed if ever_issued => record.state,
+            ProvisioningState::Returned => return Err(JourneyError::AlreadyUsed),
+            _ => return Err(JourneyError::NotFound),
+        };
+        let grace = i64::try_from(self.settings.provisioning.return_grace_secs).unwrap_or(900);
+        if record.receipts_expire_at.is_some_and(|at| now_unix() > at + grace) {
+            return Err(JourneyError::Expired);
+        }
+        let (overall, per_receipt) = read_report(&record, report);
+        if !self.store.record_return(&record.id, from, overall.as_deref(), &per_receipt).await? {
+            return Err(JourneyError::AlreadyUsed);
+        }
+        tracing::info!(provisioning = %record.id, reported = overall.as_deref().unwrap_or("-"), "browser returned from the token requestor");
+        Ok(record.id)
+    }
+
+    /// Each account of the record with what is known of it, from every
+    /// receipt the record was given (see [`AccountOutcome::of`]).
+    pub async fn outcomes(&self, record: &ProvisioningRecord) -> Result<Vec<AccountOutcome>, JourneyError> {
+        let receipts = all_receipts(record);
+        let events = self.store.latest_token_events(&receipts).await?;
+        let now = now_unix();
+        Ok(record.accounts.iter().map(|a| AccountOutcome::of(a, &events, now)).collect())
+    }
+
+    /// Stores an authenticated token event. `Ok(true)` when new, `Ok(false)`
+    /// for a duplicate; whether the receipt is known yet does not matter —
+    /// it may arrive before the push answer is stored.
+    pub async fn accept_token_event(&self, event: &crate::token_events::TokenEvent) -> Result<bool, TokenEventError> {
+        const STATUSES: &[&str] = &["ACTIVE", "INACTIVE", "SUSPENDED", "DELETED", "DECLINED"];
+        if !STATUSES.contains(&event.status.as_str()) {
+            return Err(TokenEventError::Invalid("status"));
+        }
+        let clean = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_graphic());
+        if !clean(&event.event_id, 64) {
+            return Err(TokenEventError::Invalid("eventId"));
+        }
+        if !clean(&event.push_account_receipt, 64) {
+            return Err(TokenEventError::Invalid("pushAccountReceipt"));
+        }
+        if event.token_unique_reference.as_deref().is_some_and(|t| !clean(t, 64)) {
+            return Err(TokenEventError::Invalid("tokenUniqueReference"));
+        }
+        let occurred = time::OffsetDateTime::parse(&event.occurred_at, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| TokenEventError::Invalid("occurredAt"))?;
+        let occurred_at_ms = i64::try_from(occurred.unix_timestamp_nanos() / 1_000_000).map_err(|_| TokenEventError::Invalid("occurredAt"))?;
+        let stored = StoredTokenEvent {
+            event_id: event.event_id.clone(),
+            receipt: event.push_account_receipt.clone(),
+            token_unique_reference: event.token_unique_reference.clone(),
+            status: event.status.clone(),
+            occurred_at_ms,
+        };
+        let new = self.store.insert_token_event(&stored).await?;
+        let known = self.store.receipt_known(&stored.receipt).await?;
+        tracing::info!(event_id = %stored.event_id, status = %stored.status, new, known_receipt = known, "token event");
+        Ok(new)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenEventError {
+    #[error("invalid field {0}")]
+    Invalid(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The TR's report on `record`, or nothing (logged) when it does not match.
+fn read_report(record: &ProvisioningRecord, report: &ReturnReport) -> (Option<String>, Vec<(String, String)>) {
+    // The TR may report on any receipt the record was given, earlier ones too.
+    let ours = all_receipts(record);
+    match report.matching(&ours) {
+        Some((overall, per_receipt)) => (Some(overall), per_receipt),
+        None => {
+            if report.receipts.is_some() || report.status.is_some() {
+                tracing::warn!(provisioning = %record.id, "return parameters do not match the record; ignored");
+            }
+            (None, Vec::new())
+        }
+    }
+}
+
+/// A `pushAccountReceipt` the hand-off can carry: 1–64 characters a URL
+/// carries as they are and that no template joins on (no comma).
+fn usable_receipt(receipt: &str) -> bool {
+    (1..=64).contains(&receipt.len()) && receipt.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+}
+
+/// Whether `signature` has the shape of a compact JWS (three base64url parts).
+fn looks_like_jws(signature: &str) -> bool {
+    signature.split('.').count() == 3
+        && signature.len() <= 16_384
+        && signature.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.=".contains(&b))
+        && signature.split('.').take(2).all(|part| !part.is_empty())
+}
+
+/// Every receipt any push of `record` issued.
+fn all_receipts(record: &ProvisioningRecord) -> Vec<&str> {
+    record.accounts.iter().flat_map(|a| a.issued.iter().map(|i| i.receipt.as_str())).collect()
+}
+
+/// Whether the push asks MDES for `issuerInitiatedDigitizationData`: only for
+/// a TR the bank listed (a proprietary agreement) that says it supports it.
+fn wants_digitization_data(settings: &ProvisioningSettings, tr: &TokenRequestor) -> bool {
+    tr.support_issuer_initiated_digitization_data == Some(true)
+        && settings.digitization_data_for.iter().any(|t| t == &tr.token_requestor_id)
+}
+
+/// `dataValidUntilTimestamp`: ISO 8601 in UTC with milliseconds (MDES takes
+/// 20–29 characters; nanoseconds would make 30).
+fn valid_until(secs: i64) -> Option<String> {
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    at.format(&format).ok()
+}
+
+fn error_class(e: &MdesClientError) -> &'static str {
+    match e {
+        MdesClientError::Timeout => "TIMEOUT",
+        MdesClientError::Connect => "UNREACHABLE",
+        MdesClientError::Http { .. } => "HTTP_ERROR",
+        MdesClientError::InvalidResponse { .. } => "INVALID_RESPONSE",
+        MdesClientError::Transport(_) => "TRANSPORT",
+        _ => "ERROR",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 15 item 5: receipts are handed off with five minutes left at least.
+    #[test]
+    fn receipts_go_to_the_tr_with_time_for_a_sign_up() {
+        let settings = super::ProvisioningSettings::default();
+        assert!(settings.refresh_margin_secs >= 300);
+        assert!(!settings.complete_issuer_app_activation && !settings.resend_same_request_id);
+        // The default fits the shortest documented validity, 5 minutes.
+        let mut short = settings.clone();
+        short.receipts_validity_minutes = 5;
+        assert!(short.validate().is_ok());
+        short.refresh_margin_secs = 301;
+        assert!(short.validate().is_err(), "a margin longer than the receipts' life");
+    }
+
+    /// Attack findings: a blank "signature" was handed on; a receipt with a
+    /// comma split into two in the hand-off.
+    #[test]
+    fn only_jws_shaped_signatures_and_url_safe_receipts_are_handed_on() {
+        for jws in ["eyJh.eyJi.c2ln", "eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.abc-_"] {
+            assert!(super::looks_like_jws(jws), "{jws}");
+        }
+        for not_jws in ["", "   ", "\t", "\u{0}", "a.b", ".b.c", "a b.c.d", "eyJh.eyJi.c2ln\n"] {
+            assert!(!super::looks_like_jws(not_jws), "{not_jws:?}");
+        }
+        assert!(super::usable_receipt("MCC-STL-35B41EFB-8A46-45C4-8768-6077B1279A46"));
+        for bad in ["", "MCC-a,b", "MCC a", "MCC-é", "<b>", &"A".repeat(65)] {
+            assert!(!super::usable_receipt(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn data_valid_until_fits_mdes_limits() {
+        let at = super::valid_until(1800).unwrap();
+        assert!((20..=29).contains(&at.len()), "{at}");
+        assert!(at.ends_with('Z'));
+    }
+}
