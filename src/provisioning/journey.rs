@@ -300,14 +300,8 @@ impl Journey<'_> {
         same_request: bool,
         binding: &str,
     ) -> Result<ProvisioningRecord, JourneyError> {
-        let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
-        if !self.may_repush(record, binding) || record.push_count >= max_pushes {
-            tracing::info!(provisioning = %record.id, push_count = record.push_count, "another push needs a new step-up");
-            return Err(JourneyError::StepUpRequired);
-        }
-        let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
+        let max_pushes = self.pushes_allowed(record, binding)?;
         let request_id = if same_request { record.request_id.clone() } else { crate::mdes::request::new_request_id() };
-        let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
         if !self.store.begin_repush(&record.id, record.state, &request_id, max_pushes).await? {
             // Another request changed it first: pushing, or it used the last push.
             let now = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
@@ -318,9 +312,29 @@ impl Journey<'_> {
             });
         }
         tracing::info!(provisioning = %record.id, %request_id, from = record.state.as_str(), "pushing again for fresh receipts");
-        let fresh = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
-        self.push(&fresh, cardholder, &tr, &token, device).await?;
-        self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)
+        self.push_claimed(&record.id, cardholder, device).await
+    }
+
+    /// The number of pushes `record` may make in all, when the session with
+    /// `binding` may push it again at all ([`Journey::may_repush`]) and it
+    /// has pushes left; otherwise `StepUpRequired`.
+    fn pushes_allowed(&self, record: &ProvisioningRecord, binding: &str) -> Result<i64, JourneyError> {
+        let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
+        if !self.may_repush(record, binding) || record.push_count >= max_pushes {
+            tracing::info!(provisioning = %record.id, push_count = record.push_count, "another push needs a new step-up");
+            return Err(JourneyError::StepUpRequired);
+        }
+        Ok(max_pushes)
+    }
+
+    /// Pushes record `id`, just claimed in state `Created` by this request,
+    /// and returns it as stored afterwards.
+    async fn push_claimed(&self, id: &str, cardholder: &Cardholder, device: Device) -> Result<ProvisioningRecord, JourneyError> {
+        let record = self.store.provisioning(id).await?.ok_or(JourneyError::NotFound)?;
+        let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
+        let token = self.store.callback_token(id).await?.ok_or(JourneyError::NotFound)?;
+        self.push(&record, cardholder, &tr, &token, device).await?;
+        self.store.provisioning(id).await?.ok_or(JourneyError::NotFound)
     }
 
     /// How long a push can take at most (every attempt timing out, plus
@@ -363,21 +377,14 @@ impl Journey<'_> {
         if !self.interrupted(&record) {
             return Err(JourneyError::InProgress);
         }
-        let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
-        if !self.may_repush(&record, binding) || record.push_count >= max_pushes {
-            return Err(JourneyError::StepUpRequired);
-        }
+        let max_pushes = self.pushes_allowed(&record, binding)?;
         let fresh = (!self.settings.provisioning.resend_same_request_id).then(crate::mdes::request::new_request_id);
         if !self.store.claim_interrupted_push(&record.id, record.updated_at, fresh.as_deref(), max_pushes).await? {
             // Another tab or instance resends it: show what is stored.
             return self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound);
         }
-        let record = self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)?;
-        let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
-        let token = self.store.callback_token(&record.id).await?.ok_or(JourneyError::NotFound)?;
-        tracing::warn!(provisioning = %record.id, request_id = %record.request_id, same_request_id = fresh.is_none(), "resending a push whose answer was never stored");
-        self.push(&record, cardholder, &tr, &token, device).await?;
-        self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound)
+        tracing::warn!(provisioning = %record.id, same_request_id = fresh.is_none(), "resending a push whose answer was never stored");
+        self.push_claimed(&record.id, cardholder, device).await
     }
 
     /// The cardholder continues to the TR: fresh receipts when they expire

@@ -46,8 +46,8 @@ impl AccountOutcome {
             return Self::NotSent { recoverable: account.error_recoverable == Some(true) };
         };
         let cancelled = |r: &IssuedReceipt| r.reported_status.as_deref() == Some("CANCELLED");
-        let current_cancelled = account.reported_status.as_deref() == Some("CANCELLED")
-            || account.issued.iter().any(|i| i.receipt == current && cancelled(i));
+        // `reported_status` is the current receipt's (store::with_accounts).
+        let current_cancelled = account.reported_status.as_deref() == Some("CANCELLED");
         let earlier_settled = account.issued.iter().filter(|i| i.receipt != current).all(|i| cancelled(i) || i.expires_at < now);
         if current_cancelled && earlier_settled {
             return Self::CancelledAtTr;

@@ -332,8 +332,8 @@ impl Store {
         let now = now_unix();
         for account in &result.accounts {
             sqlx::query(
-                "UPDATE provisioning_accounts SET receipt = $1, error_reason = $2, error_recoverable = $3, \
-                 reported_status = NULL WHERE provisioning_id = $4 AND push_account_id = $5",
+                "UPDATE provisioning_accounts SET receipt = $1, error_reason = $2, error_recoverable = $3 \
+                 WHERE provisioning_id = $4 AND push_account_id = $5",
             )
             .bind(account.receipt)
             .bind(account.error_reason)

@@ -96,11 +96,9 @@ impl Store {
         submission_id: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        // The same form again with the code it used: confirmed, and the live
-        // code (maybe a new one by now) is not touched.
-        if self.step_up_code_used_by(cardholder_id, code_hash, purpose, submission_id, now).await? {
-            return Ok(true);
-        }
+        // (`auth::check_code` looks for the same form's used code first, before
+        // any attempt is counted; the look after this statement covers a twin
+        // request that used it meanwhile.)
         let row = sqlx::query(
             "UPDATE step_up_codes SET tries = tries + 1, \
                used_hash = CASE WHEN code_hash = $4 AND purpose = $5 THEN code_hash ELSE used_hash END, \
