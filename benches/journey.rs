@@ -66,7 +66,9 @@ fn options(args: &[String]) -> Options {
                     _ => std::env::var("PUSHPROV_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
                 })
             }
-            "--concurrency" => o.concurrency = value(a).split(',').map(|c| c.trim().parse().expect("--concurrency N[,N]")).collect(),
+            "--concurrency" => {
+                o.concurrency = value(a).split(',').map(|c| c.trim().parse().expect("--concurrency N[,N]")).collect()
+            }
             "--seconds" => o.seconds = value(a).parse().expect("--seconds N"),
             "--page-seconds" => o.page_seconds = value(a).parse().expect("--page-seconds N"),
             "--sessions" => o.sessions = value(a).parse().expect("--sessions N"),
@@ -217,7 +219,8 @@ fn cpu_secs() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let ticks: f64 =
+        f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
     ticks / 100.0 // USER_HZ is 100 on Linux
 }
 
@@ -313,10 +316,8 @@ async fn bare_handler() -> String {
     use actix_web::{App, HttpServer, web};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let server = HttpServer::new(|| App::new().route("/", web::get().to(|| async { "ok" })))
-        .listen(listener)
-        .expect("listen")
-        .run();
+    let server =
+        HttpServer::new(|| App::new().route("/", web::get().to(|| async { "ok" }))).listen(listener).expect("listen").run();
     tokio::spawn(server);
     format!("http://127.0.0.1:{port}/")
 }
@@ -403,7 +404,10 @@ async fn journey(mut b: Browser, who: &Cardholder, otp: bool, t: &mut Timings) -
     };
     let s = Instant::now();
     let pushed = b
-        .post("/add/push", &[("csrf_token", &csrf), ("submission_id", &submission), ("tr", &tr), ("cards", &cards), (step_field, &secret)])
+        .post(
+            "/add/push",
+            &[("csrf_token", &csrf), ("submission_id", &submission), ("tr", &tr), ("cards", &cards), (step_field, &secret)],
+        )
         .await?;
     t.add(if otp { "POST /add/push (otp + MDES)" } else { "POST /add/push (argon2 + MDES)" }, s);
     expect(&pushed, 303, "POST /add/push")?;
@@ -595,7 +599,8 @@ async fn seed(store: &Store, n: usize) -> Vec<Cardholder> {
 async fn fresh_postgres(server: &str) -> (String, String) {
     use sqlx::Connection;
     let name = format!("pushprov_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be running for --postgres");
+    let mut conn =
+        sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL must be running for --postgres");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await.expect("create database");
     (format!("{server}/{name}"), name)
 }
@@ -603,7 +608,8 @@ async fn fresh_postgres(server: &str) -> (String, String) {
 async fn drop_postgres(server: &str, name: &str) {
     use sqlx::Connection;
     if let Ok(mut conn) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut conn).await;
+        let _ =
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut conn).await;
     }
 }
 
@@ -621,7 +627,8 @@ async fn live_sessions(url: &str) -> i64 {
 
 fn machine() -> serde_json::Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).unwrap_or("?").trim().to_string();
+    let cpu =
+        cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).unwrap_or("?").trim().to_string();
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let mem_kib: u64 =
         meminfo.lines().find(|l| l.starts_with("MemTotal")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0);
@@ -707,7 +714,12 @@ async fn run(opts: Options) {
         .build()
         .expect("client");
     let browser = Browser { client: client.clone(), base: base.clone(), cookie_name, cookie: None };
-    println!("portal at {base} on {}; {} cardholders seeded; setup {:.1}s", if pg_name.is_some() { "PostgreSQL" } else { "SQLite" }, people.len(), started.elapsed().as_secs_f64());
+    println!(
+        "portal at {base} on {}; {} cardholders seeded; setup {:.1}s",
+        if pg_name.is_some() { "PostgreSQL" } else { "SQLite" },
+        people.len(),
+        started.elapsed().as_secs_f64()
+    );
 
     // (b) bare handler vs the TR-selection page, same generator, same concurrency.
     let page_c = 16;
@@ -770,7 +782,13 @@ async fn run(opts: Options) {
         println!("  {:<40} {:>6} {:>9} {:>9} {:>9}", "step", "n", "p50 ms", "p95 ms", "p99 ms");
         for (step, v) in &p.timings.0 {
             let s = summary(v);
-            println!("  {step:<40} {:>6} {:>9.1} {:>9.1} {:>9.1}", s["n"], s["p50_ms"].as_f64().unwrap(), s["p95_ms"].as_f64().unwrap(), s["p99_ms"].as_f64().unwrap());
+            println!(
+                "  {step:<40} {:>6} {:>9.1} {:>9.1} {:>9.1}",
+                s["n"],
+                s["p50_ms"].as_f64().unwrap(),
+                s["p95_ms"].as_f64().unwrap(),
+                s["p99_ms"].as_f64().unwrap()
+            );
         }
         errors += p.errors;
         signed_in.append(&mut p.sessions);

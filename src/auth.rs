@@ -40,10 +40,7 @@ fn pin_mmap_threshold() {
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let mut salt = [0u8; 16];
     rand::fill(&mut salt);
-    Ok(argon2()
-        .hash_password_with_salt(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?
-        .to_string())
+    Ok(argon2().hash_password_with_salt(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("hashing: {e}"))?.to_string())
 }
 
 /// A hash to verify against when the login is unknown, so that an unknown
@@ -145,9 +142,8 @@ async fn check_password(store: Store, login: Login, password: String) -> Result<
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers, and run at most
     // one check per core at a time (see `argon2_slots`).
     let _slot = argon2_slots().acquire().await.map_err(|e| SignInError::Internal(e.to_string()))?;
-    let matches = tokio::task::spawn_blocking(move || verify(&password, &hash))
-        .await
-        .map_err(|e| SignInError::Internal(e.to_string()))?;
+    let matches =
+        tokio::task::spawn_blocking(move || verify(&password, &hash)).await.map_err(|e| SignInError::Internal(e.to_string()))?;
     Ok(credentials.filter(|_| matches).map(|(id, _)| id))
 }
 

@@ -171,12 +171,7 @@ impl Default for DatabaseSettings {
 
 impl Default for SessionSettings {
     fn default() -> Self {
-        Self {
-            idle_timeout_secs: 300,
-            absolute_timeout_secs: 1800,
-            cookie_key: None,
-            cookie_name: "pushprov_session".into(),
-        }
+        Self { idle_timeout_secs: 300, absolute_timeout_secs: 1800, cookie_key: None, cookie_name: "pushprov_session".into() }
     }
 }
 
@@ -274,10 +269,7 @@ impl Settings {
             ));
         }
         if self.session.absolute_timeout_secs < idle {
-            return Err(SettingsError::new(
-                "session.absolute_timeout_secs",
-                "must be at least session.idle_timeout_secs",
-            ));
+            return Err(SettingsError::new("session.absolute_timeout_secs", "must be at least session.idle_timeout_secs"));
         }
         if self.session.cookie_name.is_empty()
             || !self.session.cookie_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -327,8 +319,7 @@ impl Settings {
         }
         self.mdes.fingerprint.check().map_err(|problem| SettingsError::new("mdes.fingerprint", problem))?;
         self.provisioning.validate().map_err(|(setting, problem)| SettingsError { setting, problem })?;
-        tracing_subscriber::EnvFilter::try_new(&self.log.filter)
-            .map_err(|e| SettingsError::new("log.filter", e.to_string()))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log.filter).map_err(|e| SettingsError::new("log.filter", e.to_string()))?;
         Ok(())
     }
 

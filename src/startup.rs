@@ -109,8 +109,7 @@ fn run(
     // The store keeps a session for the absolute limit; the `SignedIn`
     // extractor ends it earlier when idle, so it can tell the cardholder why.
     let state_ttl = actix_web::cookie::time::Duration::seconds(
-        i64::try_from(settings.session.absolute_timeout_secs.max(settings.session.idle_timeout_secs))
-            .unwrap_or(3600),
+        i64::try_from(settings.session.absolute_timeout_secs.max(settings.session.idle_timeout_secs)).unwrap_or(3600),
     );
     let state = web::Data::new(AppState {
         settings: settings.clone(),

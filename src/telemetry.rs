@@ -112,8 +112,7 @@ pub fn redact_target(path: &str, query: &str) -> String {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let secret_after = SECRET_PATH_PREFIXES.iter().find_map(|prefix| {
         let prefix: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
-        let matches = segments.len() > prefix.len()
-            && segments.iter().zip(&prefix).all(|(s, p)| s.eq_ignore_ascii_case(p));
+        let matches = segments.len() > prefix.len() && segments.iter().zip(&prefix).all(|(s, p)| s.eq_ignore_ascii_case(p));
         matches.then_some(prefix.len())
     });
     let mut out = match secret_after {
@@ -154,7 +153,10 @@ mod tests {
         );
         assert_eq!(redact_target("/add/review", "tr=50100000001&cards=a,b"), "/add/review?tr=50100000001&cards=a,b");
         assert_eq!(
-            redact_target("/sandbox/tr/50100000001/push", "pushAccountReceipts=R&callbackURL=http%3A%2F%2Fx%2Fprovisioning%2Freturn%2FT&signature=eyJ"),
+            redact_target(
+                "/sandbox/tr/50100000001/push",
+                "pushAccountReceipts=R&callbackURL=http%3A%2F%2Fx%2Fprovisioning%2Freturn%2FT&signature=eyJ"
+            ),
             "/sandbox/tr/50100000001/push?pushAccountReceipts=[redacted]&callbackURL=[redacted]&signature=[redacted]"
         );
         assert_eq!(redact_target("/login", "next=/cards%3Ftoken%3Dx"), "/login?next=[redacted]");

@@ -52,7 +52,13 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 
 /// The sender's side of the contract: a POST of `body` to `url` (the
 /// portal's [`PATH`]) sent at `timestamp`, signed under `secret`.
-pub fn signed_request(client: &reqwest::Client, url: &str, secret: &[u8], timestamp: i64, body: Vec<u8>) -> reqwest::RequestBuilder {
+pub fn signed_request(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &[u8],
+    timestamp: i64,
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
     let signature = sign(secret, timestamp, &body);
     client
         .post(url)
@@ -81,9 +87,7 @@ pub fn verify(
     now: i64,
     window_secs: i64,
 ) -> Result<(), SignatureError> {
-    let timestamp: i64 = timestamp_header
-        .and_then(|t| t.trim().parse().ok())
-        .ok_or(SignatureError::Malformed)?;
+    let timestamp: i64 = timestamp_header.and_then(|t| t.trim().parse().ok()).ok_or(SignatureError::Malformed)?;
     let signature = signature_header
         .and_then(|s| s.trim().strip_prefix("v1="))
         .and_then(|hex_sig| hex::decode(hex_sig).ok())
@@ -117,10 +121,21 @@ mod tests {
     #[test]
     fn extreme_timestamps_are_stale_not_a_panic() {
         let body = b"{}";
-        let cases = [(i64::MIN, 0), (i64::MIN, 1_700_000_000), (i64::MIN + 1, i64::MAX), (i64::MAX, 0), (i64::MAX, -1), (-1, 1_700_000_000)];
+        let cases = [
+            (i64::MIN, 0),
+            (i64::MIN, 1_700_000_000),
+            (i64::MIN + 1, i64::MAX),
+            (i64::MAX, 0),
+            (i64::MAX, -1),
+            (-1, 1_700_000_000),
+        ];
         for (ts, now) in cases {
             let sig = sign(b"secret", ts, body);
-            assert_eq!(verify(b"secret", Some(&ts.to_string()), Some(&sig), body, now, 300), Err(SignatureError::Stale), "{ts} at {now}");
+            assert_eq!(
+                verify(b"secret", Some(&ts.to_string()), Some(&sig), body, now, 300),
+                Err(SignatureError::Stale),
+                "{ts} at {now}"
+            );
         }
     }
 }

@@ -42,7 +42,9 @@ impl Device {
 pub enum Ineligible {
     NoCards,
     TooManyCards,
-    RangeNotEnabled { card: String },
+    RangeNotEnabled {
+        card: String,
+    },
     NoPushMethodForDevice,
     SingleCardOnly,
     /// `supportsTokenConnect: false`: it does not take pushes.
@@ -89,15 +91,26 @@ fn reachable_on(tr: &TokenRequestor, device: Device) -> bool {
 
 /// Schemes a push URI may never have: they run code, read local data or
 /// open the browser's own pages.
-const REFUSED_SCHEMES: &[&str] =
-    &["javascript", "data", "vbscript", "file", "blob", "filesystem", "view-source", "about", "chrome", "chrome-extension", "edge", "opera"];
+const REFUSED_SCHEMES: &[&str] = &[
+    "javascript",
+    "data",
+    "vbscript",
+    "file",
+    "blob",
+    "filesystem",
+    "view-source",
+    "about",
+    "chrome",
+    "chrome-extension",
+    "edge",
+    "opera",
+];
 
 /// [`usable_push_uri`] for a method of `method_type`: a WEB method's URI
 /// must be a web page (http or https); app methods may use their schemes.
 pub fn usable_push_method_uri(method_type: &PushMethodType, uri: &str) -> bool {
     usable_push_uri(uri)
-        && (*method_type != PushMethodType::Web
-            || reqwest::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+        && (*method_type != PushMethodType::Web || reqwest::Url::parse(uri).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
 }
 
 /// The one rule for a push method's URI, for eligibility and the hand-off
@@ -126,11 +139,7 @@ pub fn usable_push_uri(uri: &str) -> bool {
 }
 
 /// The token requestors, of `trs`, that can take all of `cards` on `device`.
-pub fn eligible_for<'a>(
-    trs: &'a [TokenRequestor],
-    cards: &[&FundingAccount],
-    device: Device,
-) -> Vec<&'a TokenRequestor> {
+pub fn eligible_for<'a>(trs: &'a [TokenRequestor], cards: &[&FundingAccount], device: Device) -> Vec<&'a TokenRequestor> {
     trs.iter().filter(|tr| why_ineligible(tr, cards, device).is_none()).collect()
 }
 
@@ -239,21 +248,51 @@ mod tests {
     /// that run code or read local data are not, however they are written.
     #[test]
     fn one_rule_for_push_uris() {
-        for good in ["https://tr.example/push", "http://127.0.0.1:8080/x", "intent://push#Intent;scheme=wallet;package=com.example;end", "walletapp://push", "WalletApp://push?x=1"] {
+        for good in [
+            "https://tr.example/push",
+            "http://127.0.0.1:8080/x",
+            "intent://push#Intent;scheme=wallet;package=com.example;end",
+            "walletapp://push",
+            "WalletApp://push?x=1",
+        ] {
             assert!(usable_push_uri(good), "{good}");
         }
         for bad in [
-            "", "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)", "javascript\n:alert(1)",
-            "data:text/html,<script>", "DATA:text/html,x", "vbscript:msgbox", "file:///etc/passwd", "FILE:///c:/x",
-            "blob:https://tr.example/uuid", "https://", "not a uri", "/relative", "https://tr.example/\u{0}",
-            "https://tr.example/\"quoted\"", "https://tr.example/<x>", "https://tr.example/ü", "walletapp://push?x={y}",
+            "",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "javascript\n:alert(1)",
+            "data:text/html,<script>",
+            "DATA:text/html,x",
+            "vbscript:msgbox",
+            "file:///etc/passwd",
+            "FILE:///c:/x",
+            "blob:https://tr.example/uuid",
+            "https://",
+            "not a uri",
+            "/relative",
+            "https://tr.example/\u{0}",
+            "https://tr.example/\"quoted\"",
+            "https://tr.example/<x>",
+            "https://tr.example/ü",
+            "walletapp://push?x={y}",
         ] {
             assert!(!usable_push_uri(bad), "{bad:?}");
         }
         let a = card("a", "520473160");
         let hostile = tr(&[CREDIT], &[("WEB", "javascript:alert(1)")], None);
         assert_eq!(why_ineligible(&hostile, &[&a], Device::Desktop), Some(Ineligible::NoPushMethodForDevice));
-        for not_a_web_page in ["walletapp://push", "tel:+15551234", "mailto:x@example.com", "view-source:https://tr.example/", "about:blank", "chrome://settings", "filesystem:https://tr.example/x"] {
+        for not_a_web_page in [
+            "walletapp://push",
+            "tel:+15551234",
+            "mailto:x@example.com",
+            "view-source:https://tr.example/",
+            "about:blank",
+            "chrome://settings",
+            "filesystem:https://tr.example/x",
+        ] {
             assert!(!usable_push_method_uri(&PushMethodType::Web, not_a_web_page), "{not_a_web_page}");
         }
         assert!(usable_push_method_uri(&PushMethodType::Ios, "walletapp://push"));

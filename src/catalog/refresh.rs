@@ -135,11 +135,8 @@ async fn refresh_holding_lease(
     client: &MdesClient,
     settings: &CatalogSettings,
 ) -> Result<RefreshReport, RefreshError> {
-    let ranges = if settings.account_ranges.is_empty() {
-        store.account_ranges_in_use().await?
-    } else {
-        settings.account_ranges.clone()
-    };
+    let ranges =
+        if settings.account_ranges.is_empty() { store.account_ranges_in_use().await? } else { settings.account_ranges.clone() };
     if ranges.is_empty() {
         return Err(RefreshError::NoRanges);
     }

@@ -18,8 +18,8 @@ use serde::de::DeserializeOwned;
 use super::encryption::{EncryptionError, Encryptor};
 use super::keys::{self, KeyError};
 use super::model::{
-    AssetResponse, EligibleTokenRequestors, ErrorWrapper, GatewayErrorResponse, MdesError,
-    PushMultipleAccountsResponse, drop_control_text,
+    AssetResponse, EligibleTokenRequestors, ErrorWrapper, GatewayErrorResponse, MdesError, PushMultipleAccountsResponse,
+    drop_control_text,
 };
 use super::oauth::{OAuthError, Signer};
 use super::request::{self, PushBuildError, PushRequest};
@@ -44,17 +44,10 @@ pub enum MdesClientError {
     Gateway { status: u16, errors: Vec<MdesError> },
     /// Token Connect refused or failed the call: an ErrorWrapper (non-200) or `errors[]` on 200.
     #[error("MDES answered HTTP {status} with errors: {}", summary(errors))]
-    Mdes {
-        status: u16,
-        response_id: Option<String>,
-        errors: Vec<MdesError>,
-    },
+    Mdes { status: u16, response_id: Option<String>, errors: Vec<MdesError> },
     /// A push where no account got a receipt; each account's errors are listed.
     #[error("no account was pushed: {}", account_summary(failures))]
-    AllAccountsFailed {
-        response_id: Option<String>,
-        failures: Vec<AccountFailure>,
-    },
+    AllAccountsFailed { response_id: Option<String>, failures: Vec<AccountFailure> },
     /// Non-2xx without a recognisable error body (5xx, proxy error page, ...).
     #[error("MDES answered HTTP {status} ({detail})")]
     Http { status: u16, detail: &'static str },
@@ -71,19 +64,11 @@ pub enum MdesClientError {
 
 fn summary(errors: &[MdesError]) -> String {
     let codes: Vec<&str> = errors.iter().map(|e| e.reason_code.as_str()).collect();
-    if codes.is_empty() {
-        "no details".into()
-    } else {
-        codes.join(", ")
-    }
+    if codes.is_empty() { "no details".into() } else { codes.join(", ") }
 }
 
 fn account_summary(failures: &[AccountFailure]) -> String {
-    failures
-        .iter()
-        .map(|f| format!("{}: {}", f.push_account_id, summary(&f.errors)))
-        .collect::<Vec<_>>()
-        .join("; ")
+    failures.iter().map(|f| format!("{}: {}", f.push_account_id, summary(&f.errors))).collect::<Vec<_>>().join("; ")
 }
 
 impl MdesClientError {
@@ -93,11 +78,9 @@ impl MdesClientError {
             MdesClientError::Gateway { errors, .. } | MdesClientError::Mdes { errors, .. } => {
                 errors.first().map(|e| e.reason_code.as_str())
             }
-            MdesClientError::AllAccountsFailed { failures, .. } => failures
-                .iter()
-                .flat_map(|f| f.errors.first())
-                .map(|e| e.reason_code.as_str())
-                .next(),
+            MdesClientError::AllAccountsFailed { failures, .. } => {
+                failures.iter().flat_map(|f| f.errors.first()).map(|e| e.reason_code.as_str()).next()
+            }
             MdesClientError::InvalidRequest(f) => Some(f.reason_code.as_str()),
             _ => None,
         }
@@ -106,24 +89,14 @@ impl MdesClientError {
     /// Whether trying again later may work: MDES's own `recoverable` flag when it sent one
     /// (all errors must say so), true for timeouts, connection failures and 5xx.
     pub fn recoverable(&self) -> bool {
-        let all = |errors: &[MdesError]| {
-            !errors.is_empty() && errors.iter().all(|e| e.recoverable == Some(true))
-        };
+        let all = |errors: &[MdesError]| !errors.is_empty() && errors.iter().all(|e| e.recoverable == Some(true));
         match self {
-            MdesClientError::Gateway { errors, .. } | MdesClientError::Mdes { errors, .. } => {
-                all(errors)
-            }
-            MdesClientError::AllAccountsFailed { failures, .. } => {
-                failures.iter().all(|f| all(&f.errors))
-            }
+            MdesClientError::Gateway { errors, .. } | MdesClientError::Mdes { errors, .. } => all(errors),
+            MdesClientError::AllAccountsFailed { failures, .. } => failures.iter().all(|f| all(&f.errors)),
             MdesClientError::Http { status, .. } => *status >= 500 || *status == 429,
-            MdesClientError::Timeout | MdesClientError::Connect | MdesClientError::Transport(_) => {
-                true
-            }
+            MdesClientError::Timeout | MdesClientError::Connect | MdesClientError::Transport(_) => true,
             MdesClientError::InvalidResponse { .. } => true,
-            MdesClientError::InvalidRequest(_)
-            | MdesClientError::Encryption(_)
-            | MdesClientError::Signing(_) => false,
+            MdesClientError::InvalidRequest(_) | MdesClientError::Encryption(_) | MdesClientError::Signing(_) => false,
         }
     }
 }
@@ -158,11 +131,7 @@ impl PushOutcome {
         self.response
             .push_account_receipts
             .iter()
-            .filter_map(|r| {
-                r.push_account_receipt
-                    .as_deref()
-                    .map(|rc| (r.push_account_id.as_str(), rc))
-            })
+            .filter_map(|r| r.push_account_receipt.as_deref().map(|rc| (r.push_account_id.as_str(), rc)))
             .collect()
     }
 }
@@ -188,9 +157,7 @@ pub struct MdesClient {
 
 impl std::fmt::Debug for MdesClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MdesClient")
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
+        f.debug_struct("MdesClient").field("base_url", &self.base_url).finish_non_exhaustive()
     }
 }
 
@@ -209,50 +176,26 @@ impl MdesClient {
     pub fn from_settings(settings: &MdesSettings) -> Result<Self, MdesSetupError> {
         use secrecy::ExposeSecret as _;
         if settings.consumer_key.trim().is_empty() {
-            return Err(MdesSetupError::Config(
-                "mdes.consumer_key: setting is empty".into(),
-            ));
+            return Err(MdesSetupError::Config("mdes.consumer_key: setting is empty".into()));
         }
         let key = keys::load_signing_key(
             "mdes.signing_key_path",
             &settings.signing_key_path,
-            settings
-                .signing_key_password
-                .as_ref()
-                .map(|p| p.expose_secret()),
+            settings.signing_key_password.as_ref().map(|p| p.expose_secret()),
             settings.signing_key_alias.as_deref(),
         )?;
-        settings
-            .fingerprint
-            .check()
-            .map_err(|problem| MdesSetupError::Config(format!("mdes.fingerprint: {problem}")))?;
-        let cert = keys::load_encryption_key(
-            "mdes.encryption_certificate_path",
-            &settings.encryption_certificate_path,
-        )?;
-        let encryptor = Encryptor::new(&cert, settings.encryption_options()).map_err(|e| {
-            MdesSetupError::Config(format!(
-                "mdes.cipher/mdes.fingerprint/mdes.aes_key_bits: {e}"
-            ))
-        })?;
-        Self::new(
-            settings,
-            Signer::new(settings.consumer_key.clone(), key),
-            encryptor,
-        )
+        settings.fingerprint.check().map_err(|problem| MdesSetupError::Config(format!("mdes.fingerprint: {problem}")))?;
+        let cert = keys::load_encryption_key("mdes.encryption_certificate_path", &settings.encryption_certificate_path)?;
+        let encryptor = Encryptor::new(&cert, settings.encryption_options())
+            .map_err(|e| MdesSetupError::Config(format!("mdes.cipher/mdes.fingerprint/mdes.aes_key_bits: {e}")))?;
+        Self::new(settings, Signer::new(settings.consumer_key.clone(), key), encryptor)
     }
 
     /// With already-loaded keys (tests, or the sandbox's generated demo keys).
-    pub fn new(
-        settings: &MdesSettings,
-        signer: Signer,
-        encryptor: Encryptor,
-    ) -> Result<Self, MdesSetupError> {
+    pub fn new(settings: &MdesSettings, signer: Signer, encryptor: Encryptor) -> Result<Self, MdesSetupError> {
         let base_url = settings.base_url.trim_end_matches('/').to_owned();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            return Err(MdesSetupError::Config(format!(
-                "mdes.base_url: not an http(s) URL: {base_url:?}"
-            )));
+            return Err(MdesSetupError::Config(format!("mdes.base_url: not an http(s) URL: {base_url:?}")));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
@@ -318,10 +261,7 @@ impl MdesClient {
             );
         }
         if !resp.listed {
-            return Err(MdesClientError::InvalidResponse {
-                status: status.as_u16(),
-                detail: "no tokenRequestors list".into(),
-            });
+            return Err(MdesClientError::InvalidResponse { status: status.as_u16(), detail: "no tokenRequestors list".into() });
         }
         if resp.token_requestors.is_empty() && !resp.skipped.is_empty() {
             return Err(MdesClientError::InvalidResponse {
@@ -338,9 +278,7 @@ impl MdesClient {
     pub async fn get_asset(&self, asset_id: &str) -> Result<AssetResponse, MdesClientError> {
         let ok = !asset_id.is_empty()
             && asset_id.len() <= 64
-            && asset_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+            && asset_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
             && asset_id != "."
             && asset_id != "..";
         if !ok {
@@ -353,28 +291,15 @@ impl MdesClient {
         }
         let request_id = request::new_request_id();
         let path = format!("/issuer-assets/1/0/asset/tokenrequestor/{asset_id}");
-        let (status, bytes, _) = self
-            .send(
-                "getAsset",
-                Method::GET,
-                &path,
-                None,
-                &request_id,
-                RetryPolicy::Idempotent,
-            )
-            .await?;
+        let (status, bytes, _) = self.send("getAsset", Method::GET, &path, None, &request_id, RetryPolicy::Idempotent).await?;
         let resp: AssetResponse = interpret(status, &bytes)?;
         Ok(resp)
     }
 
     /// `POST /connect/1/0/pushMultipleAccounts`: validates, encrypts, signs, sends once (see the
     /// module docs for the single safe retry). `Ok` when at least one account got a receipt.
-    pub async fn push_multiple_accounts(
-        &self,
-        push: &PushRequest,
-    ) -> Result<PushOutcome, MdesClientError> {
-        self.push_multiple_accounts_as(push, request::new_request_id())
-            .await
+    pub async fn push_multiple_accounts(&self, push: &PushRequest) -> Result<PushOutcome, MdesClientError> {
+        self.push_multiple_accounts_as(push, request::new_request_id()).await
     }
 
     /// The same with a `requestId` chosen by the caller, who persists it before the call (a
@@ -384,12 +309,10 @@ impl MdesClient {
         push: &PushRequest,
         request_id: String,
     ) -> Result<PushOutcome, MdesClientError> {
-        let wire = push
-            .to_wire(request_id.clone(), &self.encryptor)
-            .map_err(|e| match e {
-                PushBuildError::Invalid(f) => MdesClientError::InvalidRequest(f),
-                PushBuildError::Encryption(e) => MdesClientError::Encryption(e),
-            })?;
+        let wire = push.to_wire(request_id.clone(), &self.encryptor).map_err(|e| match e {
+            PushBuildError::Invalid(f) => MdesClientError::InvalidRequest(f),
+            PushBuildError::Encryption(e) => MdesClientError::Encryption(e),
+        })?;
         // Encrypt first, then hash exactly these bytes (wire contract §3): they are reused on a retry.
         let body = serde_json::to_vec(&wire).map_err(|_| EncryptionError::NotJson)?;
         let (status, bytes, attempts) = self
@@ -407,15 +330,9 @@ impl MdesClient {
             .push_account_receipts
             .iter()
             .filter(|r| r.push_account_receipt.is_none() || !r.errors.is_empty())
-            .map(|r| AccountFailure {
-                push_account_id: r.push_account_id.clone(),
-                errors: r.errors.clone(),
-            })
+            .map(|r| AccountFailure { push_account_id: r.push_account_id.clone(), errors: r.errors.clone() })
             .collect();
-        let issued = response
-            .push_account_receipts
-            .iter()
-            .any(|r| r.push_account_receipt.is_some());
+        let issued = response.push_account_receipts.iter().any(|r| r.push_account_receipt.is_some());
         if !issued {
             if !response.errors.is_empty() || failures.is_empty() {
                 let errors = if response.errors.is_empty() {
@@ -427,24 +344,12 @@ impl MdesClient {
                 } else {
                     response.errors
                 };
-                return Err(MdesClientError::Mdes {
-                    status: status.as_u16(),
-                    response_id: response.response_id,
-                    errors,
-                });
+                return Err(MdesClientError::Mdes { status: status.as_u16(), response_id: response.response_id, errors });
             }
-            return Err(MdesClientError::AllAccountsFailed {
-                response_id: response.response_id,
-                failures,
-            });
+            return Err(MdesClientError::AllAccountsFailed { response_id: response.response_id, failures });
         }
         tracing::info!(request_id = %request_id, receipts = response.push_account_receipts.len() - failures.len(), failed = failures.len(), "MDES push answered");
-        Ok(PushOutcome {
-            request_id,
-            attempts,
-            response,
-            failures,
-        })
+        Ok(PushOutcome { request_id, attempts, response, failures })
     }
 
     /// Signs and sends, retrying per `policy`. Returns status, body and attempts made.
@@ -467,23 +372,14 @@ impl MdesClient {
         loop {
             attempt += 1;
             let started = Instant::now();
-            let auth = self.signer.authorization_header(
-                method.as_str(),
-                &url,
-                body.as_deref().unwrap_or_default(),
-            )?;
+            let auth = self.signer.authorization_header(method.as_str(), &url, body.as_deref().unwrap_or_default())?;
             let mut rb = self
                 .http
                 .request(method.clone(), &url)
                 .header(reqwest::header::AUTHORIZATION, auth)
                 .header(reqwest::header::ACCEPT, "application/json");
             if let Some(b) = &body {
-                rb = rb
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/json; charset=UTF-8",
-                    )
-                    .body(b.clone());
+                rb = rb.header(reqwest::header::CONTENT_TYPE, "application/json; charset=UTF-8").body(b.clone());
             }
             let outcome = match rb.send().await {
                 Ok(resp) => {
@@ -540,10 +436,7 @@ async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, MdesClient
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 if out.len() + chunk.len() > MAX_BODY {
-                    return Err(MdesClientError::InvalidResponse {
-                        status,
-                        detail: "body too large".into(),
-                    });
+                    return Err(MdesClientError::InvalidResponse { status, detail: "body too large".into() });
                 }
                 out.extend_from_slice(&chunk);
             }
@@ -576,10 +469,7 @@ fn interpret<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T,
         value
     });
     if status.is_success() {
-        let invalid = |detail: String| MdesClientError::InvalidResponse {
-            status: code,
-            detail,
-        };
+        let invalid = |detail: String| MdesClientError::InvalidResponse { status: code, detail };
         let value = parsed.map_err(|e| {
             invalid(if looks_like_html(bytes) {
                 "HTML instead of JSON".to_owned()
@@ -589,28 +479,18 @@ fn interpret<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T,
                 format!("invalid JSON: {}", e.classify_name())
             })
         })?;
-        return serde_json::from_value(value)
-            .map_err(|e| invalid(format!("invalid JSON: {}", e.classify_name())));
+        return serde_json::from_value(value).map_err(|e| invalid(format!("invalid JSON: {}", e.classify_name())));
     }
     let parsed = parsed.ok();
-    if let Some(gw) = parsed
-        .clone()
-        .and_then(|v| serde_json::from_value::<GatewayErrorResponse>(v).ok())
+    if let Some(gw) = parsed.clone().and_then(|v| serde_json::from_value::<GatewayErrorResponse>(v).ok())
         && !gw.errors.error.is_empty()
     {
-        return Err(MdesClientError::Gateway {
-            status: code,
-            errors: gw.errors.error.iter().map(MdesError::from).collect(),
-        });
+        return Err(MdesClientError::Gateway { status: code, errors: gw.errors.error.iter().map(MdesError::from).collect() });
     }
     if let Some(w) = parsed.and_then(|v| serde_json::from_value::<ErrorWrapper>(v).ok())
         && !w.errors.is_empty()
     {
-        return Err(MdesClientError::Mdes {
-            status: code,
-            response_id: w.response_id,
-            errors: w.errors,
-        });
+        return Err(MdesClientError::Mdes { status: code, response_id: w.response_id, errors: w.errors });
     }
     let detail = if looks_like_html(bytes) {
         "HTML error page"
@@ -619,10 +499,7 @@ fn interpret<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T,
     } else {
         "no error details"
     };
-    Err(MdesClientError::Http {
-        status: code,
-        detail,
-    })
+    Err(MdesClientError::Http { status: code, detail })
 }
 
 fn looks_like_html(bytes: &[u8]) -> bool {
@@ -662,25 +539,14 @@ mod tests {
             ..MdesSettings::default()
         };
         let e = MdesClient::from_settings(&s).unwrap_err().to_string();
-        assert!(
-            e.starts_with("mdes.signing_key_path: wrong password for PKCS#12 file"),
-            "{e}"
-        );
+        assert!(e.starts_with("mdes.signing_key_path: wrong password for PKCS#12 file"), "{e}");
         s.signing_key_password = Some("test-only-password".to_owned().into());
         s.encryption_certificate_path = fixtures.join("nope.pem");
         let e = MdesClient::from_settings(&s).unwrap_err().to_string();
-        assert!(
-            e.starts_with("mdes.encryption_certificate_path: cannot read file"),
-            "{e}"
-        );
+        assert!(e.starts_with("mdes.encryption_certificate_path: cannot read file"), "{e}");
         s.encryption_certificate_path = fixtures.join("test-only-encryption-cert.pem");
         s.base_url = "ftp://x".into();
-        assert!(
-            MdesClient::from_settings(&s)
-                .unwrap_err()
-                .to_string()
-                .starts_with("mdes.base_url: not an http(s) URL")
-        );
+        assert!(MdesClient::from_settings(&s).unwrap_err().to_string().starts_with("mdes.base_url: not an http(s) URL"));
         s.fingerprint = super::super::encryption::FingerprintMode::parse("4c:4e:ad");
         let e = MdesClient::from_settings(&s).unwrap_err().to_string();
         assert!(e.starts_with("mdes.fingerprint: not hex digits only") && !e.contains('\n'), "{e}");
@@ -691,51 +557,43 @@ mod tests {
         s.fingerprint = super::super::encryption::FingerprintMode::parse(&"ab".repeat(20));
         assert!(MdesClient::from_settings(&s).is_ok(), "a shorter value cannot be checked: taken as written");
         s.consumer_key = " ".into();
-        assert!(
-            MdesClient::from_settings(&s)
-                .unwrap_err()
-                .to_string()
-                .contains("mdes.consumer_key")
-        );
+        assert!(MdesClient::from_settings(&s).unwrap_err().to_string().contains("mdes.consumer_key"));
     }
 
     #[test]
     fn interpret_maps_each_shape() {
         let ok: Result<AssetResponse, _> = interpret(StatusCode::OK, br#"{"mediaContents":[]}"#);
         assert!(ok.is_ok());
-        let e = interpret::<AssetResponse>(StatusCode::OK, b"<html><body>oops</body></html>")
-            .unwrap_err();
-        assert!(
-            matches!(&e, MdesClientError::InvalidResponse { detail, .. } if detail.contains("HTML")),
-            "{e}"
-        );
-        let e = interpret::<AssetResponse>(StatusCode::OK, br#"{"mediaContents":[{"type":"#)
-            .unwrap_err();
-        assert!(
-            matches!(&e, MdesClientError::InvalidResponse { detail, .. } if detail.contains("truncated")),
-            "{e}"
-        );
-        let e = interpret::<AssetResponse>(StatusCode::UNAUTHORIZED, br#"{"Errors":{"Error":[{"Source":"Gateway","ReasonCode":"AUTHENTICATION_FAILED","Recoverable":false}]}}"#).unwrap_err();
+        let e = interpret::<AssetResponse>(StatusCode::OK, b"<html><body>oops</body></html>").unwrap_err();
+        assert!(matches!(&e, MdesClientError::InvalidResponse { detail, .. } if detail.contains("HTML")), "{e}");
+        let e = interpret::<AssetResponse>(StatusCode::OK, br#"{"mediaContents":[{"type":"#).unwrap_err();
+        assert!(matches!(&e, MdesClientError::InvalidResponse { detail, .. } if detail.contains("truncated")), "{e}");
+        let e = interpret::<AssetResponse>(
+            StatusCode::UNAUTHORIZED,
+            br#"{"Errors":{"Error":[{"Source":"Gateway","ReasonCode":"AUTHENTICATION_FAILED","Recoverable":false}]}}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.reason_code(), Some("AUTHENTICATION_FAILED"));
         assert!(!e.recoverable());
-        let e = interpret::<AssetResponse>(StatusCode::BAD_REQUEST, br#"{"responseId":"r","errors":[{"source":"INPUT","reasonCode":"INVALID_FIELD_LENGTH","recoverable":true}]}"#).unwrap_err();
+        let e = interpret::<AssetResponse>(
+            StatusCode::BAD_REQUEST,
+            br#"{"responseId":"r","errors":[{"source":"INPUT","reasonCode":"INVALID_FIELD_LENGTH","recoverable":true}]}"#,
+        )
+        .unwrap_err();
         assert!(matches!(e, MdesClientError::Mdes { status: 400, .. }));
         assert!(e.recoverable());
         // Text with a control character is dropped from error bodies too (a reason code is
         // stored; PostgreSQL refuses a NUL).
-        let e = interpret::<AssetResponse>(StatusCode::BAD_REQUEST, b"{\"errors\":[{\"reasonCode\":\"BAD\\u0000\",\"recoverable\":true}]}").unwrap_err();
+        let e = interpret::<AssetResponse>(
+            StatusCode::BAD_REQUEST,
+            b"{\"errors\":[{\"reasonCode\":\"BAD\\u0000\",\"recoverable\":true}]}",
+        )
+        .unwrap_err();
         assert_eq!(e.reason_code(), Some(""));
         let ok: PushMultipleAccountsResponse = interpret(StatusCode::OK, b"{\"signature\":\"a.b.c\\r\\n\",\"pushAccountReceipts\":[{\"pushAccountId\":\"PA1\",\"pushAccountReceipt\":\"MCC-1\"}]}").unwrap();
         assert_eq!((ok.signature, ok.push_account_receipts.len()), (None, 1));
-        let e = interpret::<AssetResponse>(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>")
-            .unwrap_err();
-        assert!(matches!(
-            e,
-            MdesClientError::Http {
-                status: 502,
-                detail: "HTML error page"
-            }
-        ));
+        let e = interpret::<AssetResponse>(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>").unwrap_err();
+        assert!(matches!(e, MdesClientError::Http { status: 502, detail: "HTML error page" }));
         assert!(e.recoverable());
     }
 }

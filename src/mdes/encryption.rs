@@ -234,10 +234,7 @@ fn random_bytes(n: usize) -> Vec<u8> {
 impl Encryptor {
     pub fn new(key: &EncryptionKey, options: EncryptionOptions) -> Result<Self, EncryptionError> {
         if !matches!(options.aes_key_bits, 128 | 256) {
-            return Err(EncryptionError::Config(format!(
-                "AES key size must be 128 or 256, not {}",
-                options.aes_key_bits
-            )));
+            return Err(EncryptionError::Config(format!("AES key size must be 128 or 256, not {}", options.aes_key_bits)));
         }
         let fingerprint = match &options.fingerprint {
             FingerprintMode::PublicKey => key.public_key_fingerprint.clone(),
@@ -260,11 +257,7 @@ impl Encryptor {
                 value.clone()
             }
         };
-        Ok(Encryptor {
-            public_key: key.public_key.clone(),
-            fingerprint,
-            options,
-        })
+        Ok(Encryptor { public_key: key.public_key.clone(), fingerprint, options })
     }
 
     pub fn fingerprint(&self) -> &str {
@@ -319,9 +312,7 @@ impl Encryptor {
     /// a request by its ciphertext and adds the sibling fields.
     pub fn encrypt_request(&self, request: &mut Value) -> Result<(), EncryptionError> {
         let node = payload_node(request)?;
-        let plain = node
-            .get("encryptedData")
-            .ok_or(EncryptionError::MissingNode("encryptedData"))?;
+        let plain = node.get("encryptedData").ok_or(EncryptionError::MissingNode("encryptedData"))?;
         let encrypted = self.encrypt_value(plain)?;
         let encrypted = serde_json::to_value(encrypted).map_err(|_| EncryptionError::NotJson)?;
         if let (Value::Object(target), Value::Object(fields)) = (node, encrypted) {
@@ -335,13 +326,9 @@ fn payload_node(request: &mut Value) -> Result<&mut Value, EncryptionError> {
     let node = request
         .get_mut(PAYLOAD_PATH[0])
         .and_then(|v| v.get_mut(PAYLOAD_PATH[1]))
-        .ok_or(EncryptionError::MissingNode(
-            "pushFundingAccounts.encryptedPayload",
-        ))?;
+        .ok_or(EncryptionError::MissingNode("pushFundingAccounts.encryptedPayload"))?;
     if !node.is_object() {
-        return Err(EncryptionError::MissingNode(
-            "pushFundingAccounts.encryptedPayload",
-        ));
+        return Err(EncryptionError::MissingNode("pushFundingAccounts.encryptedPayload"));
     }
     Ok(node)
 }
@@ -349,12 +336,8 @@ fn payload_node(request: &mut Value) -> Result<&mut Value, EncryptionError> {
 fn cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, EncryptionError> {
     let bad = |_| EncryptionError::BadLength("key");
     Ok(match key.len() {
-        16 => cbc::Encryptor::<aes::Aes128>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .encrypt_padded_vec::<Pkcs7>(plaintext),
-        32 => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .encrypt_padded_vec::<Pkcs7>(plaintext),
+        16 => cbc::Encryptor::<aes::Aes128>::new_from_slices(key, iv).map_err(bad)?.encrypt_padded_vec::<Pkcs7>(plaintext),
+        32 => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv).map_err(bad)?.encrypt_padded_vec::<Pkcs7>(plaintext),
         _ => return Err(EncryptionError::BadLength("encryptedKey")),
     })
 }
@@ -362,12 +345,8 @@ fn cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Encry
 fn cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, EncryptionError> {
     let bad = |_| EncryptionError::BadLength("iv");
     match key.len() {
-        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .decrypt_padded_vec::<Pkcs7>(ciphertext),
-        32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .decrypt_padded_vec::<Pkcs7>(ciphertext),
+        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv).map_err(bad)?.decrypt_padded_vec::<Pkcs7>(ciphertext),
+        32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv).map_err(bad)?.decrypt_padded_vec::<Pkcs7>(ciphertext),
         // 192-bit keys are legal AES but not something Mastercard sends.
         _ => return Err(EncryptionError::BadLength("encryptedKey")),
     }
@@ -375,39 +354,21 @@ fn cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Encr
 }
 
 /// AES-GCM seal (`ct || tag`) or open (`input` = `ct || tag`).
-fn gcm(
-    key: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    input: &[u8],
-    seal: bool,
-) -> Result<Vec<u8>, EncryptionError> {
+fn gcm(key: &[u8], iv: &[u8], aad: &[u8], input: &[u8], seal: bool) -> Result<Vec<u8>, EncryptionError> {
     if iv.len() != 12 {
         return Err(EncryptionError::BadLength("iv"));
     }
     let payload = Payload { msg: input, aad };
     let result = match key.len() {
         16 => {
-            let c = aes_gcm::Aes128Gcm::new_from_slice(key)
-                .map_err(|_| EncryptionError::BadLength("encryptedKey"))?;
-            let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes128Gcm>::try_from(iv)
-                .map_err(|_| EncryptionError::BadLength("iv"))?;
-            if seal {
-                c.encrypt(&nonce, payload)
-            } else {
-                c.decrypt(&nonce, payload)
-            }
+            let c = aes_gcm::Aes128Gcm::new_from_slice(key).map_err(|_| EncryptionError::BadLength("encryptedKey"))?;
+            let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes128Gcm>::try_from(iv).map_err(|_| EncryptionError::BadLength("iv"))?;
+            if seal { c.encrypt(&nonce, payload) } else { c.decrypt(&nonce, payload) }
         }
         32 => {
-            let c = aes_gcm::Aes256Gcm::new_from_slice(key)
-                .map_err(|_| EncryptionError::BadLength("encryptedKey"))?;
-            let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes256Gcm>::try_from(iv)
-                .map_err(|_| EncryptionError::BadLength("iv"))?;
-            if seal {
-                c.encrypt(&nonce, payload)
-            } else {
-                c.decrypt(&nonce, payload)
-            }
+            let c = aes_gcm::Aes256Gcm::new_from_slice(key).map_err(|_| EncryptionError::BadLength("encryptedKey"))?;
+            let nonce = aes_gcm::aead::Nonce::<aes_gcm::Aes256Gcm>::try_from(iv).map_err(|_| EncryptionError::BadLength("iv"))?;
+            if seal { c.encrypt(&nonce, payload) } else { c.decrypt(&nonce, payload) }
         }
         _ => return Err(EncryptionError::BadLength("encryptedKey")),
     };
@@ -421,23 +382,15 @@ fn unhex(field: &'static str, s: &str) -> Result<Vec<u8>, EncryptionError> {
 
 /// Decrypts an encrypted payload with the private key (the sandbox's side). Returns the
 /// plaintext bytes (UTF-8 JSON). Never panics on hostile input.
-pub fn decrypt_payload(
-    payload: &EncryptedPayload,
-    key: &PrivateKey,
-) -> Result<Vec<u8>, EncryptionError> {
+pub fn decrypt_payload(payload: &EncryptedPayload, key: &PrivateKey) -> Result<Vec<u8>, EncryptionError> {
     let wrapped = unhex("encryptedKey", &payload.encrypted_key)?;
     let digest = match payload.oaep_hashing_algorithm.as_deref() {
-        Some(d) => OaepDigest::parse(d).ok_or_else(|| EncryptionError::Unsupported {
-            field: "oaepHashingAlgorithm",
-            value: d.to_owned(),
-        })?,
+        Some(d) => OaepDigest::parse(d)
+            .ok_or_else(|| EncryptionError::Unsupported { field: "oaepHashingAlgorithm", value: d.to_owned() })?,
         // Without it the spec says RSA PKCS#1 v1.5 key transport; we refuse it on purpose
         // (padding-oracle prone, and nothing we build sends it).
         None => {
-            return Err(EncryptionError::Unsupported {
-                field: "oaepHashingAlgorithm",
-                value: "(absent: PKCS#1 v1.5)".into(),
-            });
+            return Err(EncryptionError::Unsupported { field: "oaepHashingAlgorithm", value: "(absent: PKCS#1 v1.5)".into() });
         }
     };
     let aes_key = match digest {
@@ -460,20 +413,8 @@ pub fn decrypt_payload(
             cbc_decrypt(&aes_key, &iv, &data)
         }
         "GCM" => {
-            let iv = unhex(
-                "iv",
-                payload
-                    .iv
-                    .as_deref()
-                    .ok_or(EncryptionError::BadLength("iv"))?,
-            )?;
-            let tag = unhex(
-                "tag",
-                payload
-                    .tag
-                    .as_deref()
-                    .ok_or(EncryptionError::BadLength("tag"))?,
-            )?;
+            let iv = unhex("iv", payload.iv.as_deref().ok_or(EncryptionError::BadLength("iv"))?)?;
+            let tag = unhex("tag", payload.tag.as_deref().ok_or(EncryptionError::BadLength("tag"))?)?;
             let aad = match payload.aad.as_deref() {
                 Some(a) => unhex("aad", a)?,
                 None => Vec::new(),
@@ -485,18 +426,15 @@ pub fn decrypt_payload(
             sealed.extend_from_slice(&tag);
             gcm(&aes_key, &iv, &aad, &sealed, false)
         }
-        other => Err(EncryptionError::Unsupported {
-            field: "algorithmCipherMode",
-            value: other.to_owned(),
-        }),
+        other => Err(EncryptionError::Unsupported { field: "algorithmCipherMode", value: other.to_owned() }),
     }
 }
 
 /// Decrypts a request in place: `encryptedPayload` becomes `{"encryptedData": <plaintext JSON>}`.
 pub fn decrypt_request(request: &mut Value, key: &PrivateKey) -> Result<(), EncryptionError> {
     let node = payload_node(request)?;
-    let payload: EncryptedPayload = serde_json::from_value(node.clone())
-        .map_err(|_| EncryptionError::MissingNode("encryptedPayload fields"))?;
+    let payload: EncryptedPayload =
+        serde_json::from_value(node.clone()).map_err(|_| EncryptionError::MissingNode("encryptedPayload fields"))?;
     let plain = decrypt_payload(&payload, key)?;
     let plain: Value = serde_json::from_slice(&plain).map_err(|_| EncryptionError::NotJson)?;
     *node = serde_json::json!({ "encryptedData": plain });
@@ -510,9 +448,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/mdes")
-            .join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)
     }
     fn cert() -> keys::EncryptionKey {
         keys::load_encryption_key("c", &fixture("test-only-encryption-cert.pem")).unwrap()
@@ -536,43 +472,13 @@ mod tests {
     #[test]
     fn round_trip_every_mode() {
         for (cipher, digest, bits, fp) in [
-            (
-                CipherMode::Cbc,
-                OaepDigest::Sha512,
-                128,
-                FingerprintMode::Certificate,
-            ),
-            (
-                CipherMode::Cbc,
-                OaepDigest::Sha256,
-                256,
-                FingerprintMode::PublicKey,
-            ),
-            (
-                CipherMode::Gcm,
-                OaepDigest::Sha512,
-                128,
-                FingerprintMode::Certificate,
-            ),
-            (
-                CipherMode::Gcm,
-                OaepDigest::Sha256,
-                256,
-                FingerprintMode::Certificate,
-            ),
-            (
-                CipherMode::Cbc,
-                OaepDigest::Sha512,
-                128,
-                FingerprintMode::Literal(copied()),
-            ),
+            (CipherMode::Cbc, OaepDigest::Sha512, 128, FingerprintMode::Certificate),
+            (CipherMode::Cbc, OaepDigest::Sha256, 256, FingerprintMode::PublicKey),
+            (CipherMode::Gcm, OaepDigest::Sha512, 128, FingerprintMode::Certificate),
+            (CipherMode::Gcm, OaepDigest::Sha256, 256, FingerprintMode::Certificate),
+            (CipherMode::Cbc, OaepDigest::Sha512, 128, FingerprintMode::Literal(copied())),
         ] {
-            let options = EncryptionOptions {
-                oaep_digest: digest,
-                cipher,
-                fingerprint: fp.clone(),
-                aes_key_bits: bits,
-            };
+            let options = EncryptionOptions { oaep_digest: digest, cipher, fingerprint: fp.clone(), aes_key_bits: bits };
             let enc = Encryptor::new(&cert(), options).unwrap();
             let mut req = request();
             let original = req.clone();
@@ -610,69 +516,39 @@ mod tests {
 
         let mut p = good.clone();
         p.encrypted_key = "zz".into();
-        assert_eq!(
-            decrypt_payload(&p, &key),
-            Err(EncryptionError::BadHex("encryptedKey"))
-        );
+        assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::BadHex("encryptedKey")));
         let mut p = good.clone();
         p.encrypted_key = "00".repeat(256);
         assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::KeyUnwrap));
         let mut p = good.clone();
         p.oaep_hashing_algorithm = Some("SHA256".into());
         assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::KeyUnwrap));
-        let wrong_key =
-            keys::load_private_key_pem_file(&fixture("test-only-signing-key.pem")).unwrap();
-        assert_eq!(
-            decrypt_payload(&good, &wrong_key),
-            Err(EncryptionError::KeyUnwrap)
-        );
+        let wrong_key = keys::load_private_key_pem_file(&fixture("test-only-signing-key.pem")).unwrap();
+        assert_eq!(decrypt_payload(&good, &wrong_key), Err(EncryptionError::KeyUnwrap));
         let mut p = good.clone();
         p.encrypted_data.truncate(p.encrypted_data.len() - 2);
         assert!(decrypt_payload(&p, &key).is_err());
         let mut p = good.clone();
         p.encrypted_data.push('0');
-        assert_eq!(
-            decrypt_payload(&p, &key),
-            Err(EncryptionError::BadHex("encryptedData"))
-        );
+        assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::BadHex("encryptedData")));
         let mut p = good.clone();
         p.iv = Some("00".repeat(15));
-        assert_eq!(
-            decrypt_payload(&p, &key),
-            Err(EncryptionError::BadLength("iv"))
-        );
+        assert_eq!(decrypt_payload(&p, &key), Err(EncryptionError::BadLength("iv")));
         let mut p = good.clone();
         p.algorithm_cipher_mode = Some("ECB".into());
-        assert!(matches!(
-            decrypt_payload(&p, &key),
-            Err(EncryptionError::Unsupported { .. })
-        ));
+        assert!(matches!(decrypt_payload(&p, &key), Err(EncryptionError::Unsupported { .. })));
         let mut p = good.clone();
         p.oaep_hashing_algorithm = None;
-        assert!(matches!(
-            decrypt_payload(&p, &key),
-            Err(EncryptionError::Unsupported { .. })
-        ));
+        assert!(matches!(decrypt_payload(&p, &key), Err(EncryptionError::Unsupported { .. })));
         // Flipped GCM tag is caught.
-        let gcm_enc = Encryptor::new(
-            &cert(),
-            EncryptionOptions {
-                cipher: CipherMode::Gcm,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let gcm_enc = Encryptor::new(&cert(), EncryptionOptions { cipher: CipherMode::Gcm, ..Default::default() }).unwrap();
         let mut g = gcm_enc.encrypt_bytes(b"{}").unwrap();
         g.tag = Some("00".repeat(16));
         assert_eq!(decrypt_payload(&g, &key), Err(EncryptionError::Decrypt));
         assert_eq!(EncryptionError::Decrypt.reason_code(), "CRYPTOGRAPHY_ERROR");
         // Writing to the singular `pushFundingAccount` is a request without our node.
-        let mut wrong =
-            serde_json::json!({"pushFundingAccount": {"encryptedPayload": {"encryptedData": []}}});
-        assert!(matches!(
-            enc.encrypt_request(&mut wrong),
-            Err(EncryptionError::MissingNode(_))
-        ));
+        let mut wrong = serde_json::json!({"pushFundingAccount": {"encryptedPayload": {"encryptedData": []}}});
+        assert!(matches!(enc.encrypt_request(&mut wrong), Err(EncryptionError::MissingNode(_))));
     }
 
     /// Runs `scripts/golden/fle.py` (Mastercard's official `mastercard-client-encryption`).
@@ -690,15 +566,8 @@ mod tests {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect(
-                "python3 is required: python3 -m pip install -r scripts/golden/requirements.txt",
-            );
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.to_string().as_bytes())
-            .unwrap();
+            .expect("python3 is required: python3 -m pip install -r scripts/golden/requirements.txt");
+        child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
@@ -716,18 +585,8 @@ mod tests {
             ("SHA512", "certificate", "test-only-encryption-cert.der"),
         ] {
             let original = request();
-            let encrypted = official_library(
-                &[
-                    "encrypt",
-                    "--cert",
-                    cert_file,
-                    "--digest",
-                    digest,
-                    "--fingerprint",
-                    fingerprint,
-                ],
-                &original,
-            );
+            let encrypted =
+                official_library(&["encrypt", "--cert", cert_file, "--digest", digest, "--fingerprint", fingerprint], &original);
             let node = &encrypted["pushFundingAccounts"]["encryptedPayload"];
             assert!(node["encryptedData"].is_string(), "{encrypted}");
             // Our fingerprint computation agrees with the library's.
@@ -751,33 +610,13 @@ mod tests {
             (OaepDigest::Sha512, 256, FingerprintMode::Certificate),
             (OaepDigest::Sha512, 128, FingerprintMode::Literal(copied())),
         ] {
-            let options = EncryptionOptions {
-                oaep_digest: digest,
-                cipher: CipherMode::Cbc,
-                fingerprint: fp,
-                aes_key_bits: bits,
-            };
+            let options = EncryptionOptions { oaep_digest: digest, cipher: CipherMode::Cbc, fingerprint: fp, aes_key_bits: bits };
             let original = request();
             let mut encrypted = original.clone();
-            Encryptor::new(&cert(), options.clone())
-                .unwrap()
-                .encrypt_request(&mut encrypted)
-                .unwrap();
-            let py_digest = if digest == OaepDigest::Sha512 {
-                "SHA-512"
-            } else {
-                "SHA-256"
-            };
-            let decrypted = official_library(
-                &[
-                    "decrypt",
-                    "--key",
-                    "test-only-encryption-key.pem",
-                    "--digest",
-                    py_digest,
-                ],
-                &encrypted,
-            );
+            Encryptor::new(&cert(), options.clone()).unwrap().encrypt_request(&mut encrypted).unwrap();
+            let py_digest = if digest == OaepDigest::Sha512 { "SHA-512" } else { "SHA-256" };
+            let decrypted =
+                official_library(&["decrypt", "--key", "test-only-encryption-key.pem", "--digest", py_digest], &encrypted);
             assert_eq!(decrypted, original, "{options:?}");
         }
     }
@@ -815,8 +654,17 @@ mod tests {
             assert_eq!(FingerprintMode::parse(ok), FingerprintMode::Literal(ok.to_string()));
             assert_eq!(FingerprintMode::parse(ok).check(), Ok(()), "{ok}");
         }
-        for bad in ["", "certficate", "Certificate", &format!(" {COPIED}"), "4c:4e:ad:59:27:f0:df:81:17:f1:78:ee:a9:30:8d:aa",
-                    &"a".repeat(31), &"a".repeat(33), &"a".repeat(66), "zz4ead5927f0df8117f178eea9308daa"] {
+        for bad in [
+            "",
+            "certficate",
+            "Certificate",
+            &format!(" {COPIED}"),
+            "4c:4e:ad:59:27:f0:df:81:17:f1:78:ee:a9:30:8d:aa",
+            &"a".repeat(31),
+            &"a".repeat(33),
+            &"a".repeat(66),
+            "zz4ead5927f0df8117f178eea9308daa",
+        ] {
             let problem = FingerprintMode::parse(bad).check().unwrap_err();
             assert!(!problem.contains('\n') && problem.contains("64 digits for a SHA-256"), "{bad}: {problem}");
         }
@@ -846,23 +694,8 @@ mod tests {
     fn bare_public_key_cannot_give_a_certificate_fingerprint() {
         let bare = keys::EncryptionKey::from_public_key(cert().public_key).unwrap();
         assert!(Encryptor::new(&bare, EncryptionOptions::default()).is_err());
-        let opts = EncryptionOptions {
-            fingerprint: FingerprintMode::PublicKey,
-            ..Default::default()
-        };
-        assert_eq!(
-            Encryptor::new(&bare, opts).unwrap().fingerprint(),
-            cert().public_key_fingerprint
-        );
-        assert!(
-            Encryptor::new(
-                &cert(),
-                EncryptionOptions {
-                    aes_key_bits: 192,
-                    ..Default::default()
-                }
-            )
-            .is_err()
-        );
+        let opts = EncryptionOptions { fingerprint: FingerprintMode::PublicKey, ..Default::default() };
+        assert_eq!(Encryptor::new(&bare, opts).unwrap().fingerprint(), cert().public_key_fingerprint);
+        assert!(Encryptor::new(&cert(), EncryptionOptions { aes_key_bits: 192, ..Default::default() }).is_err());
     }
 }

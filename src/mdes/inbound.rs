@@ -7,9 +7,7 @@
 use rsa::PrivateKey;
 
 use super::encryption::{self, EncryptionError};
-use super::model::{
-    GetEligibleTokenRequestorsRequest, MdesError, PushFundingAccount, PushMultipleAccountsRequest,
-};
+use super::model::{GetEligibleTokenRequestorsRequest, MdesError, PushFundingAccount, PushMultipleAccountsRequest};
 use super::validate::{self, FieldError, ReasonCode};
 
 /// A pushMultipleAccounts request that passed every check, with its accounts decrypted.
@@ -28,28 +26,18 @@ pub fn receive_push(body: &[u8], decryption_key: &PrivateKey) -> Result<Received
         validate::parse_json(body, validate::PUSH_REQUIRED).map_err(|e| MdesError::from(&e))?;
     validate::validate_push_wire(&request).map_err(|e| MdesError::from(&e))?;
     let payload = &request.push_funding_accounts.encrypted_payload;
-    let plaintext = encryption::decrypt_payload(payload, decryption_key)
-        .map_err(|e: EncryptionError| e.to_mdes_error())?;
+    let plaintext = encryption::decrypt_payload(payload, decryption_key).map_err(|e: EncryptionError| e.to_mdes_error())?;
     let accounts = parse_accounts(&plaintext).map_err(|e| MdesError::from(&e))?;
     validate::funding_accounts(&accounts).map_err(|e| MdesError::from(&e))?;
     let fingerprint = payload.public_key_fingerprint.clone();
-    Ok(ReceivedPush {
-        request,
-        accounts,
-        fingerprint,
-    })
+    Ok(ReceivedPush { request, accounts, fingerprint })
 }
 
 /// The decrypted plaintext must be a JSON array of `{pushAccountId, fundingAccountData}`.
 pub fn parse_accounts(plaintext: &[u8]) -> Result<Vec<PushFundingAccount>, FieldError> {
     const FIELD: &str = "pushFundingAccounts.encryptedPayload.encryptedData";
-    let value: serde_json::Value = serde_json::from_slice(plaintext).map_err(|_| {
-        FieldError::new(
-            ReasonCode::InvalidJson,
-            FIELD,
-            "Decrypted data is not valid JSON",
-        )
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(plaintext)
+        .map_err(|_| FieldError::new(ReasonCode::InvalidJson, FIELD, "Decrypted data is not valid JSON"))?;
     if !value.is_array() {
         return Err(FieldError::new(
             ReasonCode::InvalidFieldFormat,
@@ -65,11 +53,7 @@ pub fn parse_accounts(plaintext: &[u8]) -> Result<Vec<PushFundingAccount>, Field
                 format!("{FIELD}[].{}", rest.split('`').next().unwrap_or_default()),
                 "Missing Required Field",
             ),
-            None => FieldError::new(
-                ReasonCode::InvalidFieldFormat,
-                FIELD,
-                "Invalid Field Format - account data",
-            ),
+            None => FieldError::new(ReasonCode::InvalidFieldFormat, FIELD, "Invalid Field Format - account data"),
         }
     })
 }
@@ -77,8 +61,7 @@ pub fn parse_accounts(plaintext: &[u8]) -> Result<Vec<PushFundingAccount>, Field
 /// Parses and validates a getEligibleTokenRequestors body.
 pub fn receive_eligibility(body: &[u8]) -> Result<GetEligibleTokenRequestorsRequest, MdesError> {
     let req: GetEligibleTokenRequestorsRequest =
-        validate::parse_json(body, validate::ELIGIBILITY_REQUIRED)
-            .map_err(|e| MdesError::from(&e))?;
+        validate::parse_json(body, validate::ELIGIBILITY_REQUIRED).map_err(|e| MdesError::from(&e))?;
     validate::validate_eligibility_request(&req).map_err(|e| MdesError::from(&e))?;
     Ok(req)
 }
@@ -93,20 +76,13 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/mdes")
-            .join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)
     }
 
     fn setup() -> (Encryptor, PrivateKey) {
-        let cert =
-            keys::load_encryption_key("c", &fixture("test-only-encryption-cert.pem")).unwrap();
-        let key =
-            keys::load_private_key_pem_file(&fixture("test-only-encryption-key.pem")).unwrap();
-        (
-            Encryptor::new(&cert, EncryptionOptions::default()).unwrap(),
-            key,
-        )
+        let cert = keys::load_encryption_key("c", &fixture("test-only-encryption-cert.pem")).unwrap();
+        let key = keys::load_private_key_pem_file(&fixture("test-only-encryption-key.pem")).unwrap();
+        (Encryptor::new(&cert, EncryptionOptions::default()).unwrap(), key)
     }
 
     fn account(id: &str) -> PushFundingAccount {
@@ -127,10 +103,7 @@ mod tests {
     fn what_the_client_sends_the_sandbox_accepts() {
         let (enc, key) = setup();
         let push = PushRequest::new("50123197928", vec![account("A"), account("B")])
-            .with_signature_data(SignatureData {
-                locale: Some("en_US".into()),
-                ..Default::default()
-            });
+            .with_signature_data(SignatureData { locale: Some("en_US".into()), ..Default::default() });
         let wire = push.to_wire("req-1".into(), &enc).unwrap();
         let body = serde_json::to_vec(&wire).unwrap();
         let got = receive_push(&body, &key).unwrap();
@@ -148,15 +121,10 @@ mod tests {
             code(br#"{"requestId":"1","tokenRequestorId":"50123197928","pushFundingAccount":{}}"#),
             "MISSING_REQUIRED_FIELD"
         );
-        let wire = PushRequest::new("50123197928", vec![account("A")])
-            .to_wire("r".into(), &enc)
-            .unwrap();
+        let wire = PushRequest::new("50123197928", vec![account("A")]).to_wire("r".into(), &enc).unwrap();
         let mut v = serde_json::to_value(&wire).unwrap();
         v["tokenRequestorId"] = "5012319792".into();
-        assert_eq!(
-            code(&serde_json::to_vec(&v).unwrap()),
-            "INVALID_FIELD_LENGTH"
-        );
+        assert_eq!(code(&serde_json::to_vec(&v).unwrap()), "INVALID_FIELD_LENGTH");
         let mut v = serde_json::to_value(&wire).unwrap();
         v["pushFundingAccounts"]["encryptedPayload"]["encryptedKey"] = "ab".repeat(256).into();
         assert_eq!(code(&serde_json::to_vec(&v).unwrap()), "CRYPTOGRAPHY_ERROR");
@@ -173,37 +141,21 @@ mod tests {
         let mut raw = serde_json::json!({"requestId": "r", "tokenRequestorId": "50123197928",
             "pushFundingAccounts": {"encryptedPayload": {"encryptedData": {"pushAccountId": "A"}}}});
         enc.encrypt_request(&mut raw).unwrap();
-        assert_eq!(
-            code(&serde_json::to_vec(&raw).unwrap()),
-            "INVALID_FIELD_FORMAT"
-        );
+        assert_eq!(code(&serde_json::to_vec(&raw).unwrap()), "INVALID_FIELD_FORMAT");
         let mut raw = serde_json::json!({"requestId": "r", "tokenRequestorId": "50123197928",
             "pushFundingAccounts": {"encryptedPayload": {"encryptedData": [{"pushAccountId": "A"}]}}});
         enc.encrypt_request(&mut raw).unwrap();
-        assert_eq!(
-            code(&serde_json::to_vec(&raw).unwrap()),
-            "MISSING_REQUIRED_FIELD"
-        );
+        assert_eq!(code(&serde_json::to_vec(&raw).unwrap()), "MISSING_REQUIRED_FIELD");
     }
 
     #[test]
     fn eligibility_bodies() {
         assert!(receive_eligibility(br#"{"requestId":"1","accountRanges":["522222222"]}"#).is_ok());
+        assert_eq!(receive_eligibility(br#"{"requestId":"1"}"#).unwrap_err().reason_code, "MISSING_REQUIRED_FIELD");
         assert_eq!(
-            receive_eligibility(br#"{"requestId":"1"}"#)
-                .unwrap_err()
-                .reason_code,
-            "MISSING_REQUIRED_FIELD"
-        );
-        assert_eq!(
-            receive_eligibility(br#"{"requestId":"1","accountRanges":["5"]}"#)
-                .unwrap_err()
-                .reason_code,
+            receive_eligibility(br#"{"requestId":"1","accountRanges":["5"]}"#).unwrap_err().reason_code,
             "INVALID_FIELD_LENGTH"
         );
-        assert_eq!(
-            receive_eligibility(b"nope").unwrap_err().reason_code,
-            "INVALID_JSON"
-        );
+        assert_eq!(receive_eligibility(b"nope").unwrap_err().reason_code, "INVALID_JSON");
     }
 }

@@ -87,10 +87,7 @@ impl Jwk {
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(bytes.len().saturating_sub(1));
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len().saturating_sub(1));
     &bytes[start..]
 }
 
@@ -102,15 +99,10 @@ impl Jwks {
 
 /// Signs `payload` (the exact bytes, usually compact JSON) as `header.payload.signature`.
 pub fn sign(payload: &[u8], key: &PrivateKey, kid: &str) -> Result<String, JwsError> {
-    let header = serde_json::to_vec(&JwsHeader {
-        alg: "RS256".into(),
-        kid: Some(kid.into()),
-    })
-    .map_err(|_| JwsError::Signing)?;
+    let header = serde_json::to_vec(&JwsHeader { alg: "RS256".into(), kid: Some(kid.into()) }).map_err(|_| JwsError::Signing)?;
     let signing_input = format!("{}.{}", B64URL.encode(header), B64URL.encode(payload));
-    let sig: Signature = SigningKey::<Sha256>::new(key.clone())
-        .try_sign(signing_input.as_bytes())
-        .map_err(|_| JwsError::Signing)?;
+    let sig: Signature =
+        SigningKey::<Sha256>::new(key.clone()).try_sign(signing_input.as_bytes()).map_err(|_| JwsError::Signing)?;
     Ok(format!("{signing_input}.{}", B64URL.encode(sig.to_bytes())))
 }
 
@@ -124,9 +116,7 @@ pub struct Verified {
 /// Splits and decodes without verifying (for display and diagnostics only).
 pub fn decode_unverified(compact: &str) -> Result<Verified, JwsError> {
     let mut parts = compact.split('.');
-    let (Some(h), Some(p), Some(_s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(h), Some(p), Some(_s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(JwsError::Malformed);
     };
     let header = B64URL.decode(h).map_err(|_| JwsError::Malformed)?;
@@ -143,9 +133,7 @@ pub fn verify(compact: &str, jwks: &Jwks) -> Result<Verified, JwsError> {
         return Err(JwsError::UnsupportedAlgorithm(decoded.header.alg));
     }
     let kid = decoded.header.kid.as_deref().ok_or(JwsError::MissingKid)?;
-    let jwk = jwks
-        .find(kid)
-        .ok_or_else(|| JwsError::UnknownKid(kid.to_owned()))?;
+    let jwk = jwks.find(kid).ok_or_else(|| JwsError::UnknownKid(kid.to_owned()))?;
     verify_with_key(compact, &jwk.to_public_key()?)?;
     Ok(decoded)
 }
@@ -155,9 +143,7 @@ pub fn verify_with_key(compact: &str, key: &PublicKey) -> Result<(), JwsError> {
     let (signing_input, sig) = compact.rsplit_once('.').ok_or(JwsError::Malformed)?;
     let sig = B64URL.decode(sig).map_err(|_| JwsError::Malformed)?;
     let sig = Signature::try_from(sig.as_slice()).map_err(|_| JwsError::BadSignature)?;
-    VerifyingKey::<Sha256>::new(key.clone())
-        .verify(signing_input.as_bytes(), &sig)
-        .map_err(|_| JwsError::BadSignature)
+    VerifyingKey::<Sha256>::new(key.clone()).verify(signing_input.as_bytes(), &sig).map_err(|_| JwsError::BadSignature)
 }
 
 #[cfg(test)]
@@ -167,12 +153,7 @@ mod tests {
     use std::path::Path;
 
     fn key(name: &str) -> PrivateKey {
-        keys::load_private_key_pem_file(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/mdes")
-                .join(name),
-        )
-        .unwrap()
+        keys::load_private_key_pem_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)).unwrap()
     }
 
     #[test]
@@ -180,10 +161,7 @@ mod tests {
         let k1 = key("test-only-signing-key.pem");
         let k2 = key("test-only-encryption-key.pem");
         let jwks = Jwks {
-            keys: vec![
-                Jwk::from_public_key(&k1.to_public_key(), "one"),
-                Jwk::from_public_key(&k2.to_public_key(), "two"),
-            ],
+            keys: vec![Jwk::from_public_key(&k1.to_public_key(), "one"), Jwk::from_public_key(&k2.to_public_key(), "two")],
         };
         // JWKS survives a JSON round trip and gives the same keys back.
         let jwks: Jwks = serde_json::from_str(&serde_json::to_string(&jwks).unwrap()).unwrap();
@@ -197,10 +175,7 @@ mod tests {
         // Right kid, wrong key.
         let forged = sign(payload, &k1, "two").unwrap();
         assert_eq!(verify(&forged, &jwks), Err(JwsError::BadSignature));
-        assert_eq!(
-            verify(&sign(payload, &k1, "x").unwrap(), &jwks),
-            Err(JwsError::UnknownKid("x".into()))
-        );
+        assert_eq!(verify(&sign(payload, &k1, "x").unwrap(), &jwks), Err(JwsError::UnknownKid("x".into())));
         // Tampered payload.
         let mut parts: Vec<&str> = jws.split('.').collect();
         let other = B64URL.encode(b"{}");
@@ -220,19 +195,11 @@ mod tests {
         let p: serde_json::Value = serde_json::from_slice(&d.payload).unwrap();
         assert_eq!(p["pushAccountReceipts"][0], "MCC-STL-35B41EFB-8A46-45C4-8768-6077B1279A46");
         // Under the same kid, another key (here the encryption key): no.
-        let jwks = Jwks {
-            keys: vec![Jwk::from_public_key(&key("test-only-encryption-key.pem").to_public_key(), "test-only-signing")],
-        };
+        let jwks =
+            Jwks { keys: vec![Jwk::from_public_key(&key("test-only-encryption-key.pem").to_public_key(), "test-only-signing")] };
         assert_eq!(verify(compact, &jwks), Err(JwsError::BadSignature));
-        let none = format!(
-            "{}.{}.",
-            B64URL.encode(br#"{"alg":"none","kid":"a"}"#),
-            B64URL.encode(b"{}")
-        );
-        assert_eq!(
-            verify(&none, &jwks),
-            Err(JwsError::UnsupportedAlgorithm("none".into()))
-        );
+        let none = format!("{}.{}.", B64URL.encode(br#"{"alg":"none","kid":"a"}"#), B64URL.encode(b"{}"));
+        assert_eq!(verify(&none, &jwks), Err(JwsError::UnsupportedAlgorithm("none".into())));
         for bad in ["", "a", "a.b", "a.b.c.d", "!!.!!.!!"] {
             assert!(verify(bad, &jwks).is_err());
         }

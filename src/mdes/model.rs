@@ -119,11 +119,7 @@ mod account_ranges {
             .into_iter()
             .filter_map(|item| match item {
                 Value::Number(n) => n.as_u64(),
-                Value::String(s)
-                    if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    s.parse().ok()
-                }
+                Value::String(s) if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
                 _ => None,
             })
             .collect())
@@ -318,11 +314,7 @@ pub struct GetEligibleTokenRequestorsRequest {
     pub request_id: String,
     pub account_ranges: Vec<String>,
     /// Deprecated by Mastercard; never sent by us.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
     pub supports_token_connect: Option<bool>,
 }
 
@@ -333,11 +325,7 @@ pub struct GetEligibleTokenRequestorsResponse {
     pub response_id: Option<String>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub token_requestors: Vec<TokenRequestor>,
-    #[serde(
-        default,
-        deserialize_with = "null_as_empty",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<MdesError>,
 }
 
@@ -430,7 +418,11 @@ pub fn read_token_requestor(item: serde_json::Value) -> Result<TokenRequestor, S
         let problem = match (fields.get(*name), kind) {
             (None, _) => Some("missing".to_string()),
             (Some(serde_json::Value::String(_)), JsonKind::String) | (Some(serde_json::Value::Array(_)), JsonKind::Array) => None,
-            (Some(v), _) => Some(format!("{} instead of {}", json_kind_name(v), if *kind == JsonKind::String { "a string" } else { "a list" })),
+            (Some(v), _) => Some(format!(
+                "{} instead of {}",
+                json_kind_name(v),
+                if *kind == JsonKind::String { "a string" } else { "a list" }
+            )),
         };
         if let Some(problem) = problem {
             return Err(format!("{name} {problem}"));
@@ -506,14 +498,10 @@ impl TokenRequestor {
     /// Whether this TR is enabled for the card: one of the issuer's configured account ranges
     /// is a prefix of the PAN and is among the TR's enabled ranges (wire contract §9).
     pub fn covers_card(&self, pan: &str, issuer_ranges: &[String]) -> bool {
-        issuer_ranges
-            .iter()
-            .any(|r| pan.starts_with(r.as_str()) && self.has_enabled_range(r))
+        issuer_ranges.iter().any(|r| pan.starts_with(r.as_str()) && self.has_enabled_range(r))
     }
     pub fn push_method(&self, t: &PushMethodType) -> Option<&PushMethod> {
-        self.available_push_methods
-            .iter()
-            .find(|m| &m.method_type == t)
+        self.available_push_methods.iter().find(|m| &m.method_type == t)
     }
 }
 
@@ -553,29 +541,13 @@ pub struct MediaContent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureData {
-    #[serde(
-        rename = "callbackURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "callbackURL", default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
     pub complete_issuer_app_activation: Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
     pub complete_website_activation: Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
     pub account_holder_data_supplied: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
@@ -599,11 +571,7 @@ pub struct PushMultipleAccountsRequest {
     pub token_requestor_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_data: Option<SignatureData>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
     pub request_issuer_initiated_digitization_data: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_account_receipts_validity_period: Option<u32>,
@@ -687,10 +655,7 @@ impl std::fmt::Debug for FinancialAccountData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FinancialAccountData")
             .field("financial_account_id", &mask(&self.financial_account_id))
-            .field(
-                "interbank_card_association_id",
-                &self.interbank_card_association_id,
-            )
+            .field("interbank_card_association_id", &self.interbank_card_association_id)
             .field("country_code", &self.country_code)
             .finish()
     }
@@ -789,23 +754,11 @@ pub struct PushAccountResponse {
 pub struct PushSignaturePayload {
     #[serde(default, deserialize_with = "null_as_empty")]
     pub push_account_receipts: Vec<String>,
-    #[serde(
-        rename = "callbackURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "callbackURL", default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
     pub complete_website_activation: Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_bool::deserialize"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_bool::deserialize")]
     pub account_holder_data_supplied: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
@@ -843,41 +796,20 @@ mod tests {
             "somethingNew":[1,2,3]}],"errors":null}"#;
         let r: GetEligibleTokenRequestorsResponse = serde_json::from_str(body).unwrap();
         let tr = &r.token_requestors[0];
-        assert_eq!(
-            tr.token_requestor_type,
-            TokenRequestorType::Other("PAYMENT_FACILITATOR".into())
-        );
-        assert_eq!(
-            tr.enabled_account_ranges,
-            vec![5222220000000000000, 5454545450000000000]
-        );
-        assert_eq!(
-            tr.supported_push_methods[1],
-            PushMethodType::Other("SMART_TV".into())
-        );
+        assert_eq!(tr.token_requestor_type, TokenRequestorType::Other("PAYMENT_FACILITATOR".into()));
+        assert_eq!(tr.enabled_account_ranges, vec![5222220000000000000, 5454545450000000000]);
+        assert_eq!(tr.supported_push_methods[1], PushMethodType::Other("SMART_TV".into()));
         assert_eq!(tr.supports_multiple_pushed_cards, Some(true));
-        assert_eq!(
-            tr.supported_account_holder_data[1],
-            AccountHolderDataType::Other("FINGERPRINT".into())
-        );
+        assert_eq!(tr.supported_account_holder_data[1], AccountHolderDataType::Other("FINGERPRINT".into()));
         assert!(tr.has_enabled_range("522222"));
         assert!(!tr.has_enabled_range("5222221"));
         let issuer = vec!["522222".to_string(), "545454546".to_string()];
         assert!(tr.covers_card("5222221234567890", &issuer));
-        assert!(
-            !tr.covers_card("5454545461234567", &issuer),
-            "range not enabled for this TR"
-        );
+        assert!(!tr.covers_card("5454545461234567", &issuer), "range not enabled for this TR");
         assert!(!tr.covers_card("4111111111111111", &issuer));
-        assert_eq!(
-            tr.push_method(&PushMethodType::Web).unwrap().uri,
-            "https://wallet.example/push"
-        );
+        assert_eq!(tr.push_method(&PushMethodType::Web).unwrap().uri, "https://wallet.example/push");
         // Unknown enum values serialise back verbatim.
-        assert_eq!(
-            serde_json::to_value(&tr.token_requestor_type).unwrap(),
-            "PAYMENT_FACILITATOR"
-        );
+        assert_eq!(serde_json::to_value(&tr.token_requestor_type).unwrap(), "PAYMENT_FACILITATOR");
         assert!(r.errors.is_empty());
     }
 
@@ -928,8 +860,14 @@ mod tests {
         let wrong: [serde_json::Value; 5] =
             ["yes".into(), 12.into(), true.into(), serde_json::json!({"x": 1}), serde_json::json!(["x"])];
         for field in [
-            "imageAssetId", "walletId", "supportedPushMethods", "availablePushMethods", "supportsMultiplePushedCards",
-            "supportedAccountHolderData", "supportsCardHolderAuthentication", "supportsTokenConnect",
+            "imageAssetId",
+            "walletId",
+            "supportedPushMethods",
+            "availablePushMethods",
+            "supportsMultiplePushedCards",
+            "supportedAccountHolderData",
+            "supportsCardHolderAuthentication",
+            "supportsTokenConnect",
             "supportIssuerInitiatedDigitizationData",
         ] {
             for value in &wrong {
@@ -948,7 +886,8 @@ mod tests {
         // Items of the lists are read one by one.
         let mut item = good_tr("50000000001");
         item["supportedPushMethods"] = serde_json::json!(["WEB", 5, null, "HOLOGRAM"]);
-        item["availablePushMethods"] = serde_json::json!([{"type": 5, "uri": "x"}, "WEB", {"type": "WEB", "uri": "https://tr.example/p"}]);
+        item["availablePushMethods"] =
+            serde_json::json!([{"type": 5, "uri": "x"}, "WEB", {"type": "WEB", "uri": "https://tr.example/p"}]);
         item["enabledAccountRanges"] = serde_json::json!(["x", 5222220000000000000u64, -1, 1.5, {"a": 1}]);
         let tr = read_token_requestor(item).unwrap();
         assert_eq!(tr.supported_push_methods, [PushMethodType::Web, PushMethodType::Other("HOLOGRAM".into())]);
@@ -1035,16 +974,12 @@ mod tests {
         let gw: GatewayErrorResponse = serde_json::from_str(r#"{"Errors":{"Error":[{"Source":"Gateway","ReasonCode":"INVALID_BODY_HASH","Description":"d","Recoverable":false,"Details":null}]}}"#).unwrap();
         assert_eq!(gw.errors.error[0].reason_code, "INVALID_BODY_HASH");
         let one: GatewayErrorResponse =
-            serde_json::from_str(r#"{"Errors":{"Error":{"ReasonCode":"X","Recoverable":"true"}}}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"Errors":{"Error":{"ReasonCode":"X","Recoverable":"true"}}}"#).unwrap();
         assert_eq!(one.errors.error[0].recoverable, Some(true));
         let w: ErrorWrapper = serde_json::from_str(r#"{"responseId":"5d","errors":[{"source":"INPUT","reasonCode":"INVALID_FIELD_LENGTH","description":"Invalid Field Length - x","errorCode":1234,"recoverable":true}]}"#).unwrap();
         assert_eq!(w.errors[0].error_code.as_deref(), Some("1234"));
         let p: PushMultipleAccountsResponse = serde_json::from_str(r#"{"pushAccountReceipts":[{"pushAccountId":"a","pushAccountReceipt":"MCC-1"},{"pushAccountId":"b","errors":[{"reasonCode":"ACCOUNT_INELIGIBLE","recoverable":false}]}]}"#).unwrap();
-        assert_eq!(
-            p.push_account_receipts[1].errors[0].reason_code,
-            "ACCOUNT_INELIGIBLE"
-        );
+        assert_eq!(p.push_account_receipts[1].errors[0].reason_code, "ACCOUNT_INELIGIBLE");
     }
 
     #[test]
@@ -1081,10 +1016,7 @@ mod tests {
             expiry_year: Some("29".into()),
         };
         let shown = format!("{c:?}");
-        assert!(
-            !shown.contains("512345678901") && shown.contains("2345"),
-            "{shown}"
-        );
+        assert!(!shown.contains("512345678901") && shown.contains("2345"), "{shown}");
         assert_eq!(pad_range("522222"), Some(5222220000000000000));
         assert_eq!(pad_range("12345678901234567890"), None);
         assert_eq!(pad_range("52a"), None);

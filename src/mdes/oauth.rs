@@ -29,13 +29,8 @@ pub enum OAuthError {
     MissingParameter(&'static str),
     #[error("unsupported oauth_signature_method {0:?}")]
     UnsupportedSignatureMethod(String),
-    #[error(
-        "oauth_body_hash does not match the body. Calculated: {calculated}, Received: {received}"
-    )]
-    BodyHashMismatch {
-        calculated: String,
-        received: String,
-    },
+    #[error("oauth_body_hash does not match the body. Calculated: {calculated}, Received: {received}")]
+    BodyHashMismatch { calculated: String, received: String },
     /// Carries the base string the verifier computed, as Mastercard's gateway does in its
     /// AUTHENTICATION_FAILED description, so a developer can diff it with their own.
     #[error("OAuth signatures did not match. Acceptable signature base string: {base_string}")]
@@ -91,10 +86,8 @@ fn lenient_unquote(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(v) = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(v) =
+                bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 3;
@@ -118,15 +111,9 @@ struct SplitUrl {
 }
 
 fn split_url(url: &str) -> Result<SplitUrl, OAuthError> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| OAuthError::InvalidUrl("no scheme".into()))?;
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| OAuthError::InvalidUrl("no scheme".into()))?;
     let scheme = scheme.to_ascii_lowercase();
-    if scheme.is_empty()
-        || !scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-    {
+    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
         return Err(OAuthError::InvalidUrl("bad scheme".into()));
     }
     // Drop any fragment first; it is never sent.
@@ -149,10 +136,7 @@ fn split_url(url: &str) -> Result<SplitUrl, OAuthError> {
         netloc.truncate(netloc.len() - 4);
     }
     let path = if path.is_empty() { "/" } else { path };
-    Ok(SplitUrl {
-        base_uri: format!("{scheme}://{netloc}{path}"),
-        query,
-    })
+    Ok(SplitUrl { base_uri: format!("{scheme}://{netloc}{path}"), query })
 }
 
 /// Base URI as signed: scheme and host lower-case, default port dropped, path as is, no query.
@@ -206,36 +190,22 @@ impl OAuthParams {
 }
 
 /// `UPPER(method) & pct(base_uri) & pct(sorted "k=v" joined by "&")`.
-pub fn signature_base_string(
-    method: &str,
-    url: &str,
-    params: &OAuthParams,
-) -> Result<String, OAuthError> {
+pub fn signature_base_string(method: &str, url: &str, params: &OAuthParams) -> Result<String, OAuthError> {
     let split = split_url(url)?;
     let mut all: Vec<String> = split.query.as_deref().map(query_pairs).unwrap_or_default();
     all.extend(params.pairs().iter().map(|(k, v)| format!("{k}={v}")));
     all.sort();
-    Ok(format!(
-        "{}&{}&{}",
-        method.to_ascii_uppercase(),
-        percent_encode(&split.base_uri),
-        percent_encode(&all.join("&"))
-    ))
+    Ok(format!("{}&{}&{}", method.to_ascii_uppercase(), percent_encode(&split.base_uri), percent_encode(&all.join("&"))))
 }
 
 /// 16 random alphanumerics from a CSPRNG (the thread RNG is ChaCha-based).
 pub fn random_nonce() -> String {
     const CHARS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    (0..16)
-        .map(|_| CHARS[rand::random_range(0..CHARS.len())] as char)
-        .collect()
+    (0..16).map(|_| CHARS[rand::random_range(0..CHARS.len())] as char).collect()
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// Signs requests for one consumer key. Cheap to share (`Arc`) across tasks.
@@ -247,27 +217,17 @@ pub struct Signer {
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.
-        f.debug_struct("Signer")
-            .field("consumer_key", &self.consumer_key)
-            .finish_non_exhaustive()
+        f.debug_struct("Signer").field("consumer_key", &self.consumer_key).finish_non_exhaustive()
     }
 }
 
 impl Signer {
     pub fn new(consumer_key: impl Into<String>, key: PrivateKey) -> Self {
-        Signer {
-            consumer_key: consumer_key.into(),
-            key: SigningKey::new(key),
-        }
+        Signer { consumer_key: consumer_key.into(), key: SigningKey::new(key) }
     }
 
     /// `Authorization` header value with a fresh nonce and the current time.
-    pub fn authorization_header(
-        &self,
-        method: &str,
-        url: &str,
-        body: &[u8],
-    ) -> Result<String, OAuthError> {
+    pub fn authorization_header(&self, method: &str, url: &str, body: &[u8]) -> Result<String, OAuthError> {
         self.authorization_header_with(method, url, body, &random_nonce(), unix_now())
     }
 
@@ -289,10 +249,7 @@ impl Signer {
             body_hash: body_hash(body),
         };
         let base = signature_base_string(method, url, &params)?;
-        let sig: Signature = self
-            .key
-            .try_sign(base.as_bytes())
-            .map_err(|_| OAuthError::Signing)?;
+        let sig: Signature = self.key.try_sign(base.as_bytes()).map_err(|_| OAuthError::Signing)?;
         let sig = B64.encode(sig.to_bytes());
         // Order and quoting exactly as the reference library writes them.
         let mut header = String::from("OAuth ");
@@ -330,9 +287,7 @@ pub fn parse_authorization_header(header: &str) -> Result<AuthorizationHeader, O
             return Err(bad("bad parameter name"));
         }
         let after = &s[eq + 1..];
-        let after = after
-            .strip_prefix('"')
-            .ok_or_else(|| bad("value not quoted"))?;
+        let after = after.strip_prefix('"').ok_or_else(|| bad("value not quoted"))?;
         let end = after.find('"').ok_or_else(|| bad("unterminated value"))?;
         let value = percent_decode(&after[..end])?;
         if map.insert(name.to_owned(), value).is_some() {
@@ -364,20 +319,11 @@ pub fn parse_authorization_header(header: &str) -> Result<AuthorizationHeader, O
 
 /// Rejects an `oauth_timestamp` further than `max_skew_secs` from `now_secs` (replay window;
 /// the gateway's exact window is not public). Also rejects a version other than `1.0`.
-pub fn check_freshness(
-    params: &OAuthParams,
-    now_secs: u64,
-    max_skew_secs: u64,
-) -> Result<(), OAuthError> {
+pub fn check_freshness(params: &OAuthParams, now_secs: u64, max_skew_secs: u64) -> Result<(), OAuthError> {
     if params.version != "1.0" {
-        return Err(OAuthError::MalformedHeader(
-            "oauth_version must be 1.0".into(),
-        ));
+        return Err(OAuthError::MalformedHeader("oauth_version must be 1.0".into()));
     }
-    let ts: u64 = params
-        .timestamp
-        .parse()
-        .map_err(|_| OAuthError::MalformedHeader("oauth_timestamp is not a number".into()))?;
+    let ts: u64 = params.timestamp.parse().map_err(|_| OAuthError::MalformedHeader("oauth_timestamp is not a number".into()))?;
     if ts.abs_diff(now_secs) > max_skew_secs {
         return Err(OAuthError::Stale);
     }
@@ -400,26 +346,17 @@ pub fn verify_request(
     public_key: &PublicKey,
 ) -> Result<(), OAuthError> {
     if header.params.signature_method != SIGNATURE_METHOD {
-        return Err(OAuthError::UnsupportedSignatureMethod(
-            header.params.signature_method.clone(),
-        ));
+        return Err(OAuthError::UnsupportedSignatureMethod(header.params.signature_method.clone()));
     }
     let calculated = body_hash(body);
     if calculated != header.params.body_hash {
-        return Err(OAuthError::BodyHashMismatch {
-            calculated,
-            received: header.params.body_hash.clone(),
-        });
+        return Err(OAuthError::BodyHashMismatch { calculated, received: header.params.body_hash.clone() });
     }
     let base_string = signature_base_string(method, url, &header.params)?;
-    let bad = || OAuthError::BadSignature {
-        base_string: base_string.clone(),
-    };
+    let bad = || OAuthError::BadSignature { base_string: base_string.clone() };
     let sig_bytes = B64.decode(header.signature.as_bytes()).map_err(|_| bad())?;
     let sig = Signature::try_from(sig_bytes.as_slice()).map_err(|_| bad())?;
-    VerifyingKey::<Sha256>::new(public_key.clone())
-        .verify(base_string.as_bytes(), &sig)
-        .map_err(|_| bad())
+    VerifyingKey::<Sha256>::new(public_key.clone()).verify(base_string.as_bytes(), &sig).map_err(|_| bad())
 }
 
 #[cfg(test)]
@@ -446,9 +383,7 @@ mod tests {
     }
 
     fn fixture(name: &str) -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/mdes")
-            .join(name)
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)
     }
 
     fn golden() -> Vec<Case> {
@@ -475,22 +410,9 @@ mod tests {
                 body_hash: body_hash(c.body.as_bytes()),
             };
             assert_eq!(params.body_hash, c.body_hash, "{}", c.name);
-            assert_eq!(
-                signature_base_string(&c.method, &c.url, &params).unwrap(),
-                c.base_string,
-                "{}",
-                c.name
-            );
+            assert_eq!(signature_base_string(&c.method, &c.url, &params).unwrap(), c.base_string, "{}", c.name);
             let signer = Signer::new(c.consumer_key.clone(), key.clone());
-            let header = signer
-                .authorization_header_with(
-                    &c.method,
-                    &c.url,
-                    c.body.as_bytes(),
-                    &c.nonce,
-                    c.timestamp,
-                )
-                .unwrap();
+            let header = signer.authorization_header_with(&c.method, &c.url, c.body.as_bytes(), &c.nonce, c.timestamp).unwrap();
             assert_eq!(header, c.authorization, "{}", c.name);
         }
     }
@@ -501,26 +423,19 @@ mod tests {
         for c in golden() {
             let parsed = parse_authorization_header(&c.authorization).unwrap();
             assert_eq!(parsed.params.consumer_key, c.consumer_key);
-            verify_request(&parsed, &c.method, &c.url, c.body.as_bytes(), &public)
-                .unwrap_or_else(|e| panic!("{}: {e}", c.name));
+            verify_request(&parsed, &c.method, &c.url, c.body.as_bytes(), &public).unwrap_or_else(|e| panic!("{}: {e}", c.name));
         }
     }
 
     #[test]
     fn known_body_hash_vectors() {
         assert_eq!(body_hash(b""), EMPTY_BODY_HASH);
-        assert_eq!(
-            body_hash("{\"foõ\":\"bar\"}".as_bytes()),
-            "+Z+PWW2TJDnPvRcTgol+nKO3LT7xm8smnsg+//XMIyI="
-        );
+        assert_eq!(body_hash("{\"foõ\":\"bar\"}".as_bytes()), "+Z+PWW2TJDnPvRcTgol+nKO3LT7xm8smnsg+//XMIyI=");
     }
 
     #[test]
     fn percent_encoding_is_rfc3986() {
-        assert_eq!(
-            percent_encode("a b*c~d+e/õ!"),
-            "a%20b%2Ac~d%2Be%2F%C3%B5%21"
-        );
+        assert_eq!(percent_encode("a b*c~d+e/õ!"), "a%20b%2Ac~d%2Be%2F%C3%B5%21");
         assert_eq!(percent_decode("a%20b+c").unwrap(), "a b+c");
         assert!(percent_decode("%zz").is_err());
         assert!(percent_decode("%4").is_err());
@@ -532,24 +447,12 @@ mod tests {
         let public = key.to_public_key();
         let signer = Signer::new("ck", key);
         let url = "https://h.example/mdes/connect/1/0/pushMultipleAccounts";
-        let h = signer
-            .authorization_header("POST", url, b"{\"a\":1}")
-            .unwrap();
+        let h = signer.authorization_header("POST", url, b"{\"a\":1}").unwrap();
         let parsed = parse_authorization_header(&h).unwrap();
         assert_eq!(parsed.params.nonce.len(), 16);
         verify_request(&parsed, "POST", url, b"{\"a\":1}", &public).unwrap();
-        assert!(matches!(
-            verify_request(&parsed, "POST", url, b"{\"a\":2}", &public),
-            Err(OAuthError::BodyHashMismatch { .. })
-        ));
-        let err = verify_request(
-            &parsed,
-            "POST",
-            "https://h.example/other",
-            b"{\"a\":1}",
-            &public,
-        )
-        .unwrap_err();
+        assert!(matches!(verify_request(&parsed, "POST", url, b"{\"a\":2}", &public), Err(OAuthError::BodyHashMismatch { .. })));
+        let err = verify_request(&parsed, "POST", "https://h.example/other", b"{\"a\":1}", &public).unwrap_err();
         match err {
             OAuthError::BadSignature { base_string } => {
                 assert!(base_string.starts_with("POST&https%3A%2F%2Fh.example%2Fother&"))
@@ -558,22 +461,14 @@ mod tests {
         }
         let mut other = parsed.clone();
         other.params.consumer_key = "other".into();
-        assert!(matches!(
-            verify_request(&other, "POST", url, b"{\"a\":1}", &public),
-            Err(OAuthError::BadSignature { .. })
-        ));
+        assert!(matches!(verify_request(&other, "POST", url, b"{\"a\":1}", &public), Err(OAuthError::BadSignature { .. })));
     }
 
     #[test]
     fn freshness_window() {
-        let mut p = parse_authorization_header(&golden()[0].authorization)
-            .unwrap()
-            .params;
+        let mut p = parse_authorization_header(&golden()[0].authorization).unwrap().params;
         assert!(check_freshness(&p, 1664377843 + 300, 300).is_ok());
-        assert_eq!(
-            check_freshness(&p, 1664377843 + 301, 300),
-            Err(OAuthError::Stale)
-        );
+        assert_eq!(check_freshness(&p, 1664377843 + 301, 300), Err(OAuthError::Stale));
         p.timestamp = "x".into();
         assert!(check_freshness(&p, 0, 300).is_err());
     }

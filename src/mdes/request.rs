@@ -3,8 +3,7 @@
 
 use super::encryption::{EncryptionError, Encryptor};
 use super::model::{
-    EncryptedFundingAccounts, GetEligibleTokenRequestorsRequest, PushFundingAccount,
-    PushMultipleAccountsRequest, SignatureData,
+    EncryptedFundingAccounts, GetEligibleTokenRequestorsRequest, PushFundingAccount, PushMultipleAccountsRequest, SignatureData,
 };
 use super::validate::{self, FieldError, PushEnvelope};
 
@@ -14,15 +13,8 @@ pub fn new_request_id() -> String {
 }
 
 /// A valid getEligibleTokenRequestors request for these ranges (1–25 of 9–19 digits).
-pub fn eligibility_request(
-    request_id: String,
-    ranges: &[String],
-) -> Result<GetEligibleTokenRequestorsRequest, FieldError> {
-    let req = GetEligibleTokenRequestorsRequest {
-        request_id,
-        account_ranges: ranges.to_vec(),
-        supports_token_connect: None,
-    };
+pub fn eligibility_request(request_id: String, ranges: &[String]) -> Result<GetEligibleTokenRequestorsRequest, FieldError> {
+    let req = GetEligibleTokenRequestorsRequest { request_id, account_ranges: ranges.to_vec(), supports_token_connect: None };
     validate::validate_eligibility_request(&req)?;
     Ok(req)
 }
@@ -75,23 +67,17 @@ impl PushRequest {
     }
 
     /// The wire request: validated, accounts encrypted (wire contract §3).
-    pub fn to_wire(
-        &self,
-        request_id: String,
-        encryptor: &Encryptor,
-    ) -> Result<PushMultipleAccountsRequest, PushBuildError> {
+    pub fn to_wire(&self, request_id: String, encryptor: &Encryptor) -> Result<PushMultipleAccountsRequest, PushBuildError> {
         validate::request_id(&request_id)?;
         self.validate()?;
-        let plain = serde_json::to_value(&self.accounts)
-            .map_err(|_| PushBuildError::Encryption(EncryptionError::NotJson))?;
+        let plain = serde_json::to_value(&self.accounts).map_err(|_| PushBuildError::Encryption(EncryptionError::NotJson))?;
         let encrypted_payload = encryptor.encrypt_value(&plain)?;
         Ok(PushMultipleAccountsRequest {
             request_id,
             push_funding_accounts: EncryptedFundingAccounts { encrypted_payload },
             token_requestor_id: self.token_requestor_id.clone(),
             signature_data: self.signature_data.clone(),
-            request_issuer_initiated_digitization_data: self
-                .request_issuer_initiated_digitization_data,
+            request_issuer_initiated_digitization_data: self.request_issuer_initiated_digitization_data,
             push_account_receipts_validity_period: self.push_account_receipts_validity_period,
             authentication_code: self.authentication_code.clone(),
         })

@@ -90,10 +90,7 @@ mod tests {
         assert_eq!(s.cipher, CipherMode::Gcm);
         assert_eq!(s.fingerprint, FingerprintMode::PublicKey);
         assert_eq!(s.aes_key_bits, 128);
-        assert!(
-            !format!("{s:?}").contains("\"pw\""),
-            "password must not be printed"
-        );
+        assert!(!format!("{s:?}").contains("\"pw\""), "password must not be printed");
         let literal: MdesSettings = serde_json::from_value(serde_json::json!({
             "fingerprint": "4C4EAD5927F0DF8117F178EEA9308DAA58E27C2B4C4EAD5927F0DF8117F178EE"
         }))

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 
 use super::encryption::EncryptedPayload;
 use super::model::{
-    AccountHolderData, FundingAccountData, GetEligibleTokenRequestorsRequest, PushFundingAccount,
-    PushMultipleAccountsRequest, SignatureData,
+    AccountHolderData, FundingAccountData, GetEligibleTokenRequestorsRequest, PushFundingAccount, PushMultipleAccountsRequest,
+    SignatureData,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,16 +51,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        reason_code: ReasonCode,
-        field: impl Into<String>,
-        description: impl Into<String>,
-    ) -> Self {
-        FieldError {
-            reason_code,
-            field: field.into(),
-            description: description.into(),
-        }
+    pub fn new(reason_code: ReasonCode, field: impl Into<String>, description: impl Into<String>) -> Self {
+        FieldError { reason_code, field: field.into(), description: description.into() }
     }
 }
 
@@ -71,11 +63,7 @@ pub type Check = Result<(), FieldError>;
 fn length(field: &str, value: &str, min: usize, max: usize) -> Check {
     let n = value.chars().count();
     if n < min || n > max {
-        let want = if min == max {
-            format!("exactly {min}")
-        } else {
-            format!("{min} to {max}")
-        };
+        let want = if min == max { format!("exactly {min}") } else { format!("{min} to {max}") };
         return Err(FieldError::new(
             ReasonCode::InvalidFieldLength,
             field,
@@ -86,27 +74,15 @@ fn length(field: &str, value: &str, min: usize, max: usize) -> Check {
 }
 
 fn format_err(field: &str, what: &str) -> FieldError {
-    FieldError::new(
-        ReasonCode::InvalidFieldFormat,
-        field,
-        format!("Invalid Field Format - {field}: {what}"),
-    )
+    FieldError::new(ReasonCode::InvalidFieldFormat, field, format!("Invalid Field Format - {field}: {what}"))
 }
 
 fn value_err(field: &str, what: &str) -> FieldError {
-    FieldError::new(
-        ReasonCode::InvalidFieldValue,
-        field,
-        format!("Invalid Field Value - {field}: {what}"),
-    )
+    FieldError::new(ReasonCode::InvalidFieldValue, field, format!("Invalid Field Value - {field}: {what}"))
 }
 
 fn missing(field: &str) -> FieldError {
-    FieldError::new(
-        ReasonCode::MissingRequiredField,
-        field,
-        format!("Missing Required Field - {field}"),
-    )
+    FieldError::new(ReasonCode::MissingRequiredField, field, format!("Missing Required Field - {field}"))
 }
 
 fn digits(field: &str, value: &str, min: usize, max: usize) -> Check {
@@ -118,18 +94,13 @@ fn digits(field: &str, value: &str, min: usize, max: usize) -> Check {
 }
 
 fn opt_length(field: &str, value: &Option<String>, min: usize, max: usize) -> Check {
-    value
-        .as_deref()
-        .map_or(Ok(()), |v| length(field, v, min, max))
+    value.as_deref().map_or(Ok(()), |v| length(field, v, min, max))
 }
 
 fn alpha3(field: &str, value: &str) -> Check {
     length(field, value, 3, 3)?;
     if !value.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(format_err(
-            field,
-            "ISO 3166-1 alpha-3 country code in upper case",
-        ));
+        return Err(format_err(field, "ISO 3166-1 alpha-3 country code in upper case"));
     }
     Ok(())
 }
@@ -162,10 +133,8 @@ pub fn token_requestor_id(field: &str, value: &str) -> Check {
 pub fn locale(field: &str, value: &str) -> Check {
     length(field, value, 4, 5)?;
     let b = value.as_bytes();
-    let ok = b.len() == 5
-        && b[..2].iter().all(u8::is_ascii_lowercase)
-        && b[2] == b'_'
-        && b[3..].iter().all(u8::is_ascii_uppercase);
+    let ok =
+        b.len() == 5 && b[..2].iter().all(u8::is_ascii_lowercase) && b[2] == b'_' && b[3..].iter().all(u8::is_ascii_uppercase);
     if !ok {
         return Err(format_err(field, "ll_CC, e.g. en_US"));
     }
@@ -178,17 +147,11 @@ pub fn callback_url(field: &str, value: &str) -> Check {
     let Some((scheme, rest)) = value.split_once(':') else {
         return Err(format_err(field, "absolute URL with a scheme"));
     };
-    let scheme_ok = scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
     let no_space = !value.chars().any(|c| c.is_whitespace() || c.is_control());
     let rest_ok = if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
-        rest.strip_prefix("//")
-            .is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        rest.strip_prefix("//").is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
     } else {
         !rest.is_empty()
     };
@@ -240,10 +203,7 @@ fn timestamp(field: &str, value: &str) -> Check {
             && zone[4].is_ascii_digit()
             && zone[5].is_ascii_digit());
     if !(head && zone_ok) {
-        return Err(format_err(
-            field,
-            "ISO 8601, e.g. 2019-07-04T12:09:56.123-07:00",
-        ));
+        return Err(format_err(field, "ISO 8601, e.g. 2019-07-04T12:09:56.123-07:00"));
     }
     Ok(())
 }
@@ -287,10 +247,7 @@ pub fn push_envelope(env: &PushEnvelope<'_>) -> Check {
     if let Some(p) = env.validity_period_minutes
         && !(5..=15).contains(&p)
     {
-        return Err(value_err(
-            "pushAccountReceiptsValidityPeriod",
-            "5 to 15 minutes",
-        ));
+        return Err(value_err("pushAccountReceiptsValidityPeriod", "5 to 15 minutes"));
     }
     if let Some(code) = env.authentication_code {
         length("authenticationCode", code, 1, 32)?;
@@ -305,12 +262,7 @@ pub fn signature_data(sd: &SignatureData) -> Check {
     if let Some(l) = &sd.locale {
         locale("signatureData.locale", l)?;
     }
-    opt_length(
-        "signatureData.tokenRequestorSessionId",
-        &sd.token_requestor_session_id,
-        3,
-        64,
-    )
+    opt_length("signatureData.tokenRequestorSessionId", &sd.token_requestor_session_id, 3, 64)
 }
 
 /// The plaintext array: 1–5 accounts, unique `pushAccountId`s of 1–36 characters, each with
@@ -331,10 +283,7 @@ pub fn funding_accounts(accounts: &[PushFundingAccount]) -> Check {
         }
         length(&format!("{at}.pushAccountId"), &a.push_account_id, 1, 36)?;
         if !seen.insert(a.push_account_id.as_str()) {
-            return Err(value_err(
-                &format!("{at}.pushAccountId"),
-                "must be unique in the request",
-            ));
+            return Err(value_err(&format!("{at}.pushAccountId"), "must be unique in the request"));
         }
         funding_account_data(&format!("{at}.fundingAccountData"), &a.funding_account_data)?;
     }
@@ -345,10 +294,7 @@ pub fn funding_account_data(at: &str, f: &FundingAccountData) -> Check {
     match (&f.card_account_data, &f.financial_account_data) {
         (None, None) => return Err(missing(&format!("{at}.cardAccountData"))),
         (Some(_), Some(_)) => {
-            return Err(value_err(
-                at,
-                "cardAccountData and financialAccountData are mutually exclusive",
-            ));
+            return Err(value_err(at, "cardAccountData and financialAccountData are mutually exclusive"));
         }
         (Some(c), None) => {
             let f = format!("{at}.cardAccountData.accountNumber");
@@ -371,28 +317,15 @@ pub fn funding_account_data(at: &str, f: &FundingAccountData) -> Check {
             let p = format!("{at}.financialAccountData");
             for (name, v) in [
                 ("financialAccountId", &fa.financial_account_id),
-                (
-                    "interbankCardAssociationId",
-                    &fa.interbank_card_association_id,
-                ),
+                ("interbankCardAssociationId", &fa.interbank_card_association_id),
                 ("countryCode", &fa.country_code),
             ] {
                 if v.is_empty() {
                     return Err(missing(&format!("{p}.{name}")));
                 }
             }
-            length(
-                &format!("{p}.financialAccountId"),
-                &fa.financial_account_id,
-                9,
-                64,
-            )?;
-            length(
-                &format!("{p}.interbankCardAssociationId"),
-                &fa.interbank_card_association_id,
-                3,
-                11,
-            )?;
+            length(&format!("{p}.financialAccountId"), &fa.financial_account_id, 9, 64)?;
+            length(&format!("{p}.interbankCardAssociationId"), &fa.interbank_card_association_id, 3, 11)?;
             alpha3(&format!("{p}.countryCode"), &fa.country_code)?;
         }
     }
@@ -406,23 +339,13 @@ pub fn funding_account_data(at: &str, f: &FundingAccountData) -> Check {
 }
 
 fn account_holder(at: &str, h: &AccountHolderData) -> Check {
-    opt_length(
-        &format!("{at}.accountHolderName"),
-        &h.account_holder_name,
-        1,
-        27,
-    )?;
+    opt_length(&format!("{at}.accountHolderName"), &h.account_holder_name, 1, 27)?;
     if let Some(a) = &h.account_holder_address {
         let p = format!("{at}.accountHolderAddress");
         opt_length(&format!("{p}.line1"), &a.line1, 1, 64)?;
         opt_length(&format!("{p}.line2"), &a.line2, 1, 64)?;
         opt_length(&format!("{p}.city"), &a.city, 1, 32)?;
-        opt_length(
-            &format!("{p}.countrySubdivision"),
-            &a.country_subdivision,
-            1,
-            12,
-        )?;
+        opt_length(&format!("{p}.countrySubdivision"), &a.country_subdivision, 1, 12)?;
         opt_length(&format!("{p}.postalCode"), &a.postal_code, 1, 16)?;
         if let Some(c) = &a.country {
             alpha3(&format!("{p}.country"), c)?;
@@ -431,9 +354,7 @@ fn account_holder(at: &str, h: &AccountHolderData) -> Check {
     if let Some(e) = &h.account_holder_email_address {
         let f = format!("{at}.accountHolderEmailAddress");
         length(&f, e, 6, 320)?;
-        let ok = e
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'))
+        let ok = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'))
             && !e.chars().any(char::is_whitespace);
         if !ok {
             return Err(format_err(&f, "an e-mail address"));
@@ -441,12 +362,7 @@ fn account_holder(at: &str, h: &AccountHolderData) -> Check {
     }
     if let Some(p) = &h.account_holder_mobile_phone_number {
         let f = format!("{at}.accountHolderMobilePhoneNumber");
-        digits(
-            &format!("{f}.countryDialInCode"),
-            &p.country_dial_in_code,
-            1,
-            4,
-        )?;
+        digits(&format!("{f}.countryDialInCode"), &p.country_dial_in_code, 1, 4)?;
         digits(&format!("{f}.phoneNumber"), &p.phone_number, 1, 20)?;
     }
     Ok(())
@@ -464,12 +380,7 @@ pub fn encrypted_payload(p: &EncryptedPayload) -> Check {
             return Err(missing(&format!("{P}.{name}")));
         }
     }
-    hex_field(
-        &format!("{P}.publicKeyFingerprint"),
-        &p.public_key_fingerprint,
-        32,
-        64,
-    )?;
+    hex_field(&format!("{P}.publicKeyFingerprint"), &p.public_key_fingerprint, 32, 64)?;
     hex_field(&format!("{P}.encryptedKey"), &p.encrypted_key, 32, 512)?;
     if !p.encrypted_data.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format_err(&format!("{P}.encryptedData"), "hexadecimal"));
@@ -477,10 +388,7 @@ pub fn encrypted_payload(p: &EncryptedPayload) -> Check {
     if let Some(o) = &p.oaep_hashing_algorithm {
         length(&format!("{P}.oaepHashingAlgorithm"), o, 6, 6)?;
         if o != "SHA256" && o != "SHA512" {
-            return Err(value_err(
-                &format!("{P}.oaepHashingAlgorithm"),
-                "SHA256 or SHA512",
-            ));
+            return Err(value_err(&format!("{P}.oaepHashingAlgorithm"), "SHA256 or SHA512"));
         }
     }
     if let Some(iv) = &p.iv {
@@ -516,10 +424,7 @@ pub fn validate_push_wire(req: &PushMultipleAccountsRequest) -> Check {
 }
 
 /// The full check of a push: wire fields plus the decrypted accounts.
-pub fn validate_push_request(
-    req: &PushMultipleAccountsRequest,
-    accounts: &[PushFundingAccount],
-) -> Check {
+pub fn validate_push_request(req: &PushMultipleAccountsRequest, accounts: &[PushFundingAccount]) -> Check {
     validate_push_wire(req)?;
     funding_accounts(accounts)
 }
@@ -528,19 +433,10 @@ pub fn validate_push_request(
 /// a field listed in `required` (dotted path) absent or null → `MISSING_REQUIRED_FIELD`;
 /// a field of the wrong JSON type → `INVALID_FIELD_FORMAT`.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8], required: &[&str]) -> Result<T, FieldError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
-        FieldError::new(
-            ReasonCode::InvalidJson,
-            "",
-            "Request body is not valid JSON",
-        )
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| FieldError::new(ReasonCode::InvalidJson, "", "Request body is not valid JSON"))?;
     if !value.is_object() {
-        return Err(FieldError::new(
-            ReasonCode::InvalidJson,
-            "",
-            "Request body is not a JSON object",
-        ));
+        return Err(FieldError::new(ReasonCode::InvalidJson, "", "Request body is not a JSON object"));
     }
     for path in required {
         let mut node = &value;
@@ -560,10 +456,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], required: &[&str]) -> Result
             FieldError::new(
                 ReasonCode::InvalidFieldFormat,
                 "",
-                format!(
-                    "Invalid Field Format - {}",
-                    msg.split(" at line").next().unwrap_or_default()
-                ),
+                format!("Invalid Field Format - {}", msg.split(" at line").next().unwrap_or_default()),
             )
         }
     })
@@ -624,113 +517,50 @@ mod tests {
     fn account_range_limits() {
         let ok: Vec<String> = vec!["522222222".into(), "5222222222222222222".into()];
         assert!(account_ranges(&ok).is_ok());
-        assert_eq!(
-            code(account_ranges(&[])).unwrap().0,
-            ReasonCode::MissingRequiredField
-        );
-        assert_eq!(
-            code(account_ranges(&vec!["522222222".to_string(); 26]))
-                .unwrap()
-                .0,
-            ReasonCode::InvalidFieldValue
-        );
+        assert_eq!(code(account_ranges(&[])).unwrap().0, ReasonCode::MissingRequiredField);
+        assert_eq!(code(account_ranges(&vec!["522222222".to_string(); 26])).unwrap().0, ReasonCode::InvalidFieldValue);
         assert!(account_ranges(&vec!["522222222".to_string(); 25]).is_ok());
-        assert_eq!(
-            code(account_ranges(&["52222222".into()])),
-            Some((ReasonCode::InvalidFieldLength, "accountRanges[0]".into()))
-        );
-        assert_eq!(
-            code(account_ranges(&["52222222222222222222".into()]))
-                .unwrap()
-                .0,
-            ReasonCode::InvalidFieldLength
-        );
-        assert_eq!(
-            code(account_ranges(&["52222222x".into()])).unwrap().0,
-            ReasonCode::InvalidFieldFormat
-        );
+        assert_eq!(code(account_ranges(&["52222222".into()])), Some((ReasonCode::InvalidFieldLength, "accountRanges[0]".into())));
+        assert_eq!(code(account_ranges(&["52222222222222222222".into()])).unwrap().0, ReasonCode::InvalidFieldLength);
+        assert_eq!(code(account_ranges(&["52222222x".into()])).unwrap().0, ReasonCode::InvalidFieldFormat);
     }
 
     #[test]
     fn push_account_limits() {
         assert!(funding_accounts(&[card("a", "5123456789012345")]).is_ok());
-        assert_eq!(
-            code(funding_accounts(&[])).unwrap().0,
-            ReasonCode::MissingRequiredField
-        );
-        let six: Vec<_> = (0..6)
-            .map(|i| card(&i.to_string(), "5123456789012345"))
-            .collect();
-        assert_eq!(
-            code(funding_accounts(&six)).unwrap().0,
-            ReasonCode::InvalidFieldValue
-        );
+        assert_eq!(code(funding_accounts(&[])).unwrap().0, ReasonCode::MissingRequiredField);
+        let six: Vec<_> = (0..6).map(|i| card(&i.to_string(), "5123456789012345")).collect();
+        assert_eq!(code(funding_accounts(&six)).unwrap().0, ReasonCode::InvalidFieldValue);
         assert!(funding_accounts(&six[..5]).is_ok());
         let dup = [card("a", "5123456789012345"), card("a", "5123456789012346")];
         assert_eq!(
             code(funding_accounts(&dup)).unwrap(),
-            (
-                ReasonCode::InvalidFieldValue,
-                "pushFundingAccounts.encryptedPayload.encryptedData[1].pushAccountId".into()
-            )
+            (ReasonCode::InvalidFieldValue, "pushFundingAccounts.encryptedPayload.encryptedData[1].pushAccountId".into())
         );
         assert_eq!(
-            code(funding_accounts(&[card(
-                &"x".repeat(37),
-                "5123456789012345"
-            )]))
-            .unwrap()
-            .0,
+            code(funding_accounts(&[card(&"x".repeat(37), "5123456789012345")])).unwrap().0,
             ReasonCode::InvalidFieldLength
         );
         assert!(funding_accounts(&[card(&"x".repeat(36), "5123456789012345")]).is_ok());
-        assert_eq!(
-            code(funding_accounts(&[card("a", "51234567")])).unwrap().0,
-            ReasonCode::InvalidFieldLength
-        );
+        assert_eq!(code(funding_accounts(&[card("a", "51234567")])).unwrap().0, ReasonCode::InvalidFieldLength);
         let e = funding_accounts(&[card("a", "5123 4567 8901 2345")]).unwrap_err();
         assert_eq!(e.reason_code, ReasonCode::InvalidFieldFormat);
         assert!(!e.to_string().contains("5123"), "no PAN in errors: {e}");
         let mut bad_month = card("a", "5123456789012345");
-        bad_month
-            .funding_account_data
-            .card_account_data
-            .as_mut()
-            .unwrap()
-            .expiry_month = Some("13".into());
-        assert_eq!(
-            code(funding_accounts(&[bad_month])).unwrap().0,
-            ReasonCode::InvalidFieldValue
-        );
-        let none = PushFundingAccount {
-            push_account_id: "a".into(),
-            funding_account_data: FundingAccountData::default(),
-        };
-        assert_eq!(
-            code(funding_accounts(&[none])).unwrap().0,
-            ReasonCode::MissingRequiredField
-        );
+        bad_month.funding_account_data.card_account_data.as_mut().unwrap().expiry_month = Some("13".into());
+        assert_eq!(code(funding_accounts(&[bad_month])).unwrap().0, ReasonCode::InvalidFieldValue);
+        let none = PushFundingAccount { push_account_id: "a".into(), funding_account_data: FundingAccountData::default() };
+        assert_eq!(code(funding_accounts(&[none])).unwrap().0, ReasonCode::MissingRequiredField);
         let mut holder = card("a", "5123456789012345");
-        holder.funding_account_data.account_holder_data = Some(AccountHolderData {
-            account_holder_name: Some("x".repeat(28)),
-            ..Default::default()
-        });
-        assert_eq!(
-            code(funding_accounts(&[holder.clone()])).unwrap().0,
-            ReasonCode::InvalidFieldLength
-        );
+        holder.funding_account_data.account_holder_data =
+            Some(AccountHolderData { account_holder_name: Some("x".repeat(28)), ..Default::default() });
+        assert_eq!(code(funding_accounts(&[holder.clone()])).unwrap().0, ReasonCode::InvalidFieldLength);
         holder.funding_account_data.account_holder_data = Some(AccountHolderData {
             account_holder_name: Some("Zoë Ünïcode-Müller Long Na".into()),
-            account_holder_address: Some(AccountHolderAddress {
-                country: Some("usa".into()),
-                ..Default::default()
-            }),
+            account_holder_address: Some(AccountHolderAddress { country: Some("usa".into()), ..Default::default() }),
             ..Default::default()
         });
-        assert_eq!(
-            code(funding_accounts(&[holder])).unwrap().0,
-            ReasonCode::InvalidFieldFormat
-        );
+        assert_eq!(code(funding_accounts(&[holder])).unwrap().0, ReasonCode::InvalidFieldFormat);
         let mut ts = card("a", "5123456789012345");
         for (t, ok) in [
             ("2019-07-04T12:09:56.123-07:00", true),
@@ -750,11 +580,7 @@ mod tests {
             locale: Some("en_US".into()),
             ..Default::default()
         };
-        fn env<'a>(
-            trid: &'a str,
-            sd: Option<&'a SignatureData>,
-            period: Option<u32>,
-        ) -> PushEnvelope<'a> {
+        fn env<'a>(trid: &'a str, sd: Option<&'a SignatureData>, period: Option<u32>) -> PushEnvelope<'a> {
             PushEnvelope {
                 token_requestor_id: trid,
                 signature_data: sd,
@@ -763,34 +589,11 @@ mod tests {
             }
         }
         assert!(push_envelope(&env("50123197928", Some(&sd), Some(15))).is_ok());
-        assert_eq!(
-            code(push_envelope(&env("5012319792", None, None)))
-                .unwrap()
-                .0,
-            ReasonCode::InvalidFieldLength
-        );
-        assert_eq!(
-            code(push_envelope(&env("5012319792a", None, None)))
-                .unwrap()
-                .0,
-            ReasonCode::InvalidFieldFormat
-        );
-        assert_eq!(
-            code(push_envelope(&env("", None, None))).unwrap().0,
-            ReasonCode::MissingRequiredField
-        );
-        assert_eq!(
-            code(push_envelope(&env("50123197928", None, Some(4))))
-                .unwrap()
-                .0,
-            ReasonCode::InvalidFieldValue
-        );
-        assert_eq!(
-            code(push_envelope(&env("50123197928", None, Some(16))))
-                .unwrap()
-                .0,
-            ReasonCode::InvalidFieldValue
-        );
+        assert_eq!(code(push_envelope(&env("5012319792", None, None))).unwrap().0, ReasonCode::InvalidFieldLength);
+        assert_eq!(code(push_envelope(&env("5012319792a", None, None))).unwrap().0, ReasonCode::InvalidFieldFormat);
+        assert_eq!(code(push_envelope(&env("", None, None))).unwrap().0, ReasonCode::MissingRequiredField);
+        assert_eq!(code(push_envelope(&env("50123197928", None, Some(4)))).unwrap().0, ReasonCode::InvalidFieldValue);
+        assert_eq!(code(push_envelope(&env("50123197928", None, Some(16)))).unwrap().0, ReasonCode::InvalidFieldValue);
         assert!(push_envelope(&env("50123197928", None, Some(5))).is_ok());
         for (u, ok) in [
             ("https://a.example/x", true),
@@ -802,27 +605,14 @@ mod tests {
             assert_eq!(callback_url("c", u).is_ok(), ok, "{u}");
         }
         assert_eq!(
-            code(callback_url(
-                "c",
-                &format!("https://a.example/{}", "x".repeat(240))
-            ))
-            .unwrap()
-            .0,
+            code(callback_url("c", &format!("https://a.example/{}", "x".repeat(240)))).unwrap().0,
             ReasonCode::InvalidFieldLength
         );
-        for (l, ok) in [
-            ("en_US", true),
-            ("EN_us", false),
-            ("en-US", false),
-            ("enUS", false),
-        ] {
+        for (l, ok) in [("en_US", true), ("EN_us", false), ("en-US", false), ("enUS", false)] {
             assert_eq!(locale("l", l).is_ok(), ok, "{l}");
         }
         assert!(request_id(&"r".repeat(64)).is_ok());
-        assert_eq!(
-            code(request_id(&"r".repeat(65))).unwrap().0,
-            ReasonCode::InvalidFieldLength
-        );
+        assert_eq!(code(request_id(&"r".repeat(65))).unwrap().0, ReasonCode::InvalidFieldLength);
     }
 
     #[test]
@@ -834,10 +624,7 @@ mod tests {
         // The classic mistake: singular pushFundingAccount.
         let body = br#"{"requestId":"1","tokenRequestorId":"50123197928","pushFundingAccount":{"encryptedPayload":{}}}"#;
         let r = parse_json::<PushMultipleAccountsRequest>(body, PUSH_REQUIRED).unwrap_err();
-        assert_eq!(
-            (r.reason_code, r.field.as_str()),
-            (ReasonCode::MissingRequiredField, "pushFundingAccounts")
-        );
+        assert_eq!((r.reason_code, r.field.as_str()), (ReasonCode::MissingRequiredField, "pushFundingAccounts"));
         let body = br#"{"requestId":1,"tokenRequestorId":"50123197928","pushFundingAccounts":{"encryptedPayload":{"encryptedData":"00","encryptedKey":"00","publicKeyFingerprint":"00"}}}"#;
         let r = parse_json::<PushMultipleAccountsRequest>(body, PUSH_REQUIRED).unwrap_err();
         assert_eq!(r.reason_code, ReasonCode::InvalidFieldFormat);

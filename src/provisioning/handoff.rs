@@ -8,11 +8,10 @@ use crate::mdes::model::PushMethod;
 /// TR has one, else WEB. Only URIs that MDES gave, and that pass the one
 /// rule for push URIs ([`usable_push_uri`]), are ever used.
 pub fn choose_push_method(methods: &[PushMethod], device: Device) -> Option<&PushMethod> {
-    device.push_methods().iter().find_map(|wanted| {
-        methods
-            .iter()
-            .find(|m| &m.method_type == wanted && usable_push_method_uri(wanted, &m.uri))
-    })
+    device
+        .push_methods()
+        .iter()
+        .find_map(|wanted| methods.iter().find(|m| &m.method_type == wanted && usable_push_method_uri(wanted, &m.uri)))
 }
 
 /// What the hand-off URL carries. **[ours]** The spec names no parameters
@@ -236,7 +235,16 @@ mod tests {
         settings.uri_templates.insert("50123197928".into(), "{uri}?x={nope}".into());
         assert!(settings.validate().is_err());
         // Only a query after the URI, and only what a query carries as is.
-        for broken in ["{uri}#x{sep}r={pushAccountReceipts}", "{uri}@evil.example{sep}r=1", "{uri}{uri}", "{uri}{sep}x=1 2", "{uri}{sep}x=%zz", "{uri}{sep}a=1#frag", "{uri}{sep}u={uri}", "{uri}{sep}x=é"] {
+        for broken in [
+            "{uri}#x{sep}r={pushAccountReceipts}",
+            "{uri}@evil.example{sep}r=1",
+            "{uri}{uri}",
+            "{uri}{sep}x=1 2",
+            "{uri}{sep}x=%zz",
+            "{uri}{sep}a=1#frag",
+            "{uri}{sep}u={uri}",
+            "{uri}{sep}x=é",
+        ] {
             settings.uri_templates.insert("50123197928".into(), broken.into());
             assert!(settings.validate().is_err(), "{broken}");
         }

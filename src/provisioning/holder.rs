@@ -7,11 +7,7 @@ use crate::store::Cardholder;
 
 /// The holder fields the TR accepts (wire contract §2: send only those).
 pub(super) fn holder_fields(tr: &TokenRequestor) -> Vec<AccountHolderDataType> {
-    tr.supported_account_holder_data
-        .iter()
-        .filter(|t| !matches!(t, AccountHolderDataType::Other(_)))
-        .cloned()
-        .collect()
+    tr.supported_account_holder_data.iter().filter(|t| !matches!(t, AccountHolderDataType::Other(_))).cloned().collect()
 }
 
 /// The holder data to send: the fields the TR accepts that the cardholder
@@ -97,13 +93,20 @@ mod tests {
             login: "x".into(),
             display_name: "X".into(),
             locale: "en_US".into(),
-            holder: AccountHolderData { name: name.map(Into::into), email: email.map(Into::into), ..AccountHolderData::default() },
+            holder: AccountHolderData {
+                name: name.map(Into::into),
+                email: email.map(Into::into),
+                ..AccountHolderData::default()
+            },
         };
         let wants_name_and_email = holder_fields(&tr(&["NAME", "EMAIL_ADDRESS", "SOMETHING_NEW"]));
         assert!(super::holder_data(&holder(None, None), &wants_name_and_email).is_none(), "nothing to send");
         let sent = super::holder_data(&holder(None, Some("a@b.example")), &wants_name_and_email).unwrap();
         assert_eq!((sent.account_holder_name, sent.account_holder_email_address.as_deref()), (None, Some("a@b.example")));
         assert!(super::holder_data(&holder(Some("A"), Some("a@b.example")), &holder_fields(&tr(&[]))).is_none(), "TR takes none");
-        assert!(super::holder_data(&holder(Some("A"), None), &holder_fields(&tr(&["ADDRESS"]))).is_none(), "TR takes what we lack");
+        assert!(
+            super::holder_data(&holder(Some("A"), None), &holder_fields(&tr(&["ADDRESS"]))).is_none(),
+            "TR takes what we lack"
+        );
     }
 }

@@ -140,11 +140,7 @@ impl Journey<'_> {
         let funding = self.store.funding_accounts(cardholder.id).await?;
         for account in &record.accounts {
             let card = funding.iter().find(|f| f.public_id == account.funding_account_id).ok_or(JourneyError::UnknownCard)?;
-            let number = self
-                .store
-                .account_number(cardholder.id, &card.public_id)
-                .await?
-                .ok_or(JourneyError::UnknownCard)?;
+            let number = self.store.account_number(cardholder.id, &card.public_id).await?.ok_or(JourneyError::UnknownCard)?;
             let data = match card.kind {
                 AccountKind::Card => FundingAccountData {
                     card_account_data: Some(CardAccountData {
@@ -220,7 +216,12 @@ impl Journey<'_> {
                                 .and_then(|e| e.push_account_receipt.as_deref())
                                 .filter(|r| usable_receipt(r))
                                 // One receipt is one card: a second card with the same one got none.
-                                .filter(|r| !entries.iter().take_while(|e| e.push_account_id != a.push_account_id).any(|e| e.push_account_receipt.as_deref() == Some(r) && record.accounts.iter().any(|x| x.push_account_id == e.push_account_id)));
+                                .filter(|r| {
+                                    !entries.iter().take_while(|e| e.push_account_id != a.push_account_id).any(|e| {
+                                        e.push_account_receipt.as_deref() == Some(r)
+                                            && record.accounts.iter().any(|x| x.push_account_id == e.push_account_id)
+                                    })
+                                });
                             let error = entry.and_then(|e| e.errors.first());
                             let reason = match (receipt, error) {
                                 (Some(_), _) => None,
@@ -352,8 +353,7 @@ impl Journey<'_> {
     /// longest a push can take. Its page says "we could not confirm" and
     /// offers *Send again*; opening a page never pushes by itself.
     pub fn interrupted(&self, record: &ProvisioningRecord) -> bool {
-        record.state == ProvisioningState::Created
-            && now_unix().saturating_sub(record.updated_at) > self.push_deadline_secs()
+        record.state == ProvisioningState::Created && now_unix().saturating_sub(record.updated_at) > self.push_deadline_secs()
     }
 
     /// *Send again* for an interrupted push (README "When something dies"),
@@ -475,12 +475,7 @@ impl Journey<'_> {
     }
 
     /// The browser is back from the TR with the record's one-time token.
-    pub async fn record_return(
-        &self,
-        token: &str,
-        cardholder_id: i64,
-        report: &ReturnReport,
-    ) -> Result<String, JourneyError> {
+    pub async fn record_return(&self, token: &str, cardholder_id: i64, report: &ReturnReport) -> Result<String, JourneyError> {
         let record = self
             .store
             .provisioning_by_callback_token(token)
@@ -538,7 +533,8 @@ impl Journey<'_> {
         }
         let occurred = time::OffsetDateTime::parse(&event.occurred_at, &time::format_description::well_known::Rfc3339)
             .map_err(|_| TokenEventError::Invalid("occurredAt"))?;
-        let occurred_at_ms = i64::try_from(occurred.unix_timestamp_nanos() / 1_000_000).map_err(|_| TokenEventError::Invalid("occurredAt"))?;
+        let occurred_at_ms =
+            i64::try_from(occurred.unix_timestamp_nanos() / 1_000_000).map_err(|_| TokenEventError::Invalid("occurredAt"))?;
         let stored = StoredTokenEvent {
             event_id: event.event_id.clone(),
             receipt: event.push_account_receipt.clone(),

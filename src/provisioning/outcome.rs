@@ -17,7 +17,9 @@ pub enum AccountOutcome {
     /// The cardholder cancelled at the TR (its report, no token event).
     CancelledAtTr,
     /// MDES did not issue a receipt for it.
-    NotSent { recoverable: bool },
+    NotSent {
+        recoverable: bool,
+    },
     /// Sent; nothing known yet: finish at the TR.
     Pending,
 }
@@ -101,7 +103,9 @@ pub fn reason_message(reason: Option<&str>, recoverable: bool) -> &'static str {
     match reason {
         Some("ACCOUNT_INELIGIBLE") => "This card can't be added there. You can still use it as usual.",
         Some("CARD_EXPIRED" | "EXPIRED_CARD") => "This card has expired.",
-        Some("NO_PUSH_METHOD") => "This wallet or merchant can't be reached from this device, so nothing was added. You can try from another device.",
+        Some("NO_PUSH_METHOD") => {
+            "This wallet or merchant can't be reached from this device, so nothing was added. You can try from another device."
+        }
         _ if recoverable => "Mastercard couldn't process this just now. Please try again in a moment.",
         _ => "This couldn't be completed. Please contact us if you need help.",
     }
@@ -120,7 +124,12 @@ mod tests {
             error_recoverable: Some(true),
             reported_status: reported.map(str::to_string),
             issued: receipt
-                .map(|r| IssuedReceipt { receipt: r.into(), expires_at: 1_000, reported_status: reported.map(str::to_string), digitization_data: None })
+                .map(|r| IssuedReceipt {
+                    receipt: r.into(),
+                    expires_at: 1_000,
+                    reported_status: reported.map(str::to_string),
+                    digitization_data: None,
+                })
                 .into_iter()
                 .collect(),
         }
@@ -143,7 +152,8 @@ mod tests {
     #[test]
     fn token_events_decide_and_the_tr_report_never_claims_success() {
         let sent = account(Some("r"), Some("APPROVED"));
-        let of = |a: &ProvisioningAccount, e: Option<StoredTokenEvent>| AccountOutcome::of(a, &e.into_iter().collect::<Vec<_>>(), 0);
+        let of =
+            |a: &ProvisioningAccount, e: Option<StoredTokenEvent>| AccountOutcome::of(a, &e.into_iter().collect::<Vec<_>>(), 0);
         assert_eq!(of(&sent, None), AccountOutcome::Pending, "the TR's word is not proof");
         assert_eq!(of(&sent, Some(event("ACTIVE"))), AccountOutcome::Added);
         assert_eq!(of(&sent, Some(event("DECLINED"))), AccountOutcome::Declined);
@@ -163,7 +173,9 @@ mod tests {
     #[test]
     fn every_receipt_a_record_was_given_counts() {
         let mut account = account(Some("B"), Some("CANCELLED"));
-        account.issued.insert(0, IssuedReceipt { receipt: "A".into(), expires_at: 1_000, reported_status: None, digitization_data: None });
+        account
+            .issued
+            .insert(0, IssuedReceipt { receipt: "A".into(), expires_at: 1_000, reported_status: None, digitization_data: None });
         let events = vec![event_on("A", "ACTIVE", 10)];
         assert_eq!(AccountOutcome::of(&account, &events, 500), AccountOutcome::Added, "a token is active through A");
         assert_eq!(AccountOutcome::of(&account, &[], 500), AccountOutcome::Pending, "A can still be used: not cancelled");

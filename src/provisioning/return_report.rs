@@ -16,9 +16,8 @@ impl ReturnReport {
         let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(query) else {
             return Self::default();
         };
-        let take = |name: &str, max: usize| {
-            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| v.len() <= max)
-        };
+        let take =
+            |name: &str, max: usize| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| v.len() <= max);
         Self { receipts: take("pushAccountReceipts", 1024), status: take("status", 512) }
     }
 

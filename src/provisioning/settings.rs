@@ -128,7 +128,10 @@ impl ProvisioningSettings {
         }
         for trid in &self.digitization_data_for {
             if trid.len() != 11 || !trid.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(("provisioning.digitization_data_for".into(), format!("{trid:?} is not an 11-digit token requestor id")));
+                return Err((
+                    "provisioning.digitization_data_for".into(),
+                    format!("{trid:?} is not an 11-digit token requestor id"),
+                ));
             }
         }
         for (trid, template) in &self.uri_templates {

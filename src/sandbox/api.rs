@@ -13,8 +13,8 @@ use crate::mdes::inbound;
 use crate::mdes::jws;
 use crate::mdes::model::{
     AssetResponse, ErrorWrapper, GatewayError, GatewayErrorResponse, GatewayErrors, GetEligibleTokenRequestorsResponse,
-    MediaContent, MdesError, PushAccountReceiptEntry, PushAccountResponse, PushMultipleAccountsResponse,
-    PushSignaturePayload, mask, pad_range,
+    MdesError, MediaContent, PushAccountReceiptEntry, PushAccountResponse, PushMultipleAccountsResponse, PushSignaturePayload,
+    mask, pad_range,
 };
 use crate::mdes::oauth::{self, OAuthError};
 
@@ -77,8 +77,7 @@ fn authenticate(state: &SandboxState, req: &HttpRequest, body: &[u8]) -> Result<
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| auth_failed("Missing or unreadable OAuth Authorization header".into()))?;
-    let parsed =
-        oauth::parse_authorization_header(header).map_err(|e| auth_failed(format!("Malformed OAuth header: {e}")))?;
+    let parsed = oauth::parse_authorization_header(header).map_err(|e| auth_failed(format!("Malformed OAuth header: {e}")))?;
     if parsed.params.consumer_key != state.settings.consumer_key {
         return Err(auth_failed("Unknown oauth_consumer_key".into()));
     }
@@ -133,13 +132,13 @@ pub async fn eligibility(state: web::Data<SandboxState>, req: HttpRequest, body:
         .filter(|tr| tr.enabled_account_ranges.iter().any(|r| asked.contains(r)))
         .collect();
     // The spec: "responseId … matching the requestId supplied in the request".
-    let answer = GetEligibleTokenRequestorsResponse { response_id: Some(request.request_id.clone()), token_requestors, errors: Vec::new() };
-    let extras: Vec<_> = state
-        .data
-        .eligibility_extras
-        .iter()
-        .filter(|e| pad_range(&e.range).is_some_and(|r| asked.contains(&r)))
-        .collect();
+    let answer = GetEligibleTokenRequestorsResponse {
+        response_id: Some(request.request_id.clone()),
+        token_requestors,
+        errors: Vec::new(),
+    };
+    let extras: Vec<_> =
+        state.data.eligibility_extras.iter().filter(|e| pad_range(&e.range).is_some_and(|r| asked.contains(&r))).collect();
     if extras.is_empty() {
         return json(StatusCode::OK, &answer);
     }
@@ -247,10 +246,7 @@ async fn push(state: &SandboxState, body: &[u8]) -> Result<PushMultipleAccountsR
     let bad = |e: MdesError| mdes_errors(StatusCode::BAD_REQUEST, vec![e]);
     let received = inbound::receive_push(body, &state.decryption_key).map_err(bad)?;
     if !state.fingerprints.contains(&received.fingerprint.to_ascii_lowercase()) {
-        return Err(bad(input_error(
-            "CRYPTOGRAPHY_ERROR",
-            "publicKeyFingerprint does not name this sandbox's encryption key",
-        )));
+        return Err(bad(input_error("CRYPTOGRAPHY_ERROR", "publicKeyFingerprint does not name this sandbox's encryption key")));
     }
     let request = &received.request;
     let trid = request.token_requestor_id.as_str();
@@ -373,9 +369,7 @@ async fn push(state: &SandboxState, body: &[u8]) -> Result<PushMultipleAccountsR
         response.errors = entries.iter().flat_map(|e| e.errors.first().cloned()).take(1).collect();
     } else if tr.signature_support {
         let payload = PushSignaturePayload::new(issued, request.signature_data.as_ref());
-        let signed = serde_json::to_vec(&payload)
-            .ok()
-            .and_then(|bytes| jws::sign(&bytes, &state.jws_key, &state.kid).ok());
+        let signed = serde_json::to_vec(&payload).ok().and_then(|bytes| jws::sign(&bytes, &state.jws_key, &state.kid).ok());
         match signed {
             Some(s) => response.signature = Some(s),
             None => {

@@ -5,9 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::mdes::model::{
-    AccountHolderDataType, PushMethod, PushMethodType, TokenRequestor, TokenRequestorType, pad_range,
-};
+use crate::mdes::model::{AccountHolderDataType, PushMethod, PushMethodType, TokenRequestor, TokenRequestorType, pad_range};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -145,9 +143,7 @@ impl SandboxData {
     pub fn scenario_for(&self, account_number: &str) -> Scenario {
         let exact = self.test_cards.iter().find(|c| c.account_number == account_number);
         let last4 = || {
-            self.test_cards
-                .iter()
-                .find(|c| c.account_number.len() == 4 && account_number.ends_with(c.account_number.as_str()))
+            self.test_cards.iter().find(|c| c.account_number.len() == 4 && account_number.ends_with(c.account_number.as_str()))
         };
         exact.or_else(last4).map_or(Scenario::Approved, |c| c.scenario)
     }
@@ -199,10 +195,7 @@ impl SandboxData {
         for c in &self.test_cards {
             let n = &c.account_number;
             if !(n.len() == 4 || (9..=19).contains(&n.len())) || !n.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!(
-                    "test card {} must be 9 to 19 digits, or the last 4",
-                    crate::mdes::model::mask(n)
-                ));
+                return Err(format!("test card {} must be 9 to 19 digits, or the last 4", crate::mdes::model::mask(n)));
             }
         }
         Ok(())
@@ -215,8 +208,7 @@ impl SandboxData {
 
     /// The TR as getEligibleTokenRequestors answers it; push URIs below `site_base`.
     pub fn to_wire(tr: &SandboxTokenRequestor, site_base: &str) -> TokenRequestor {
-        let methods: Vec<PushMethodType> =
-            tr.supported_push_methods.iter().map(|m| PushMethodType::from(m.as_str())).collect();
+        let methods: Vec<PushMethodType> = tr.supported_push_methods.iter().map(|m| PushMethodType::from(m.as_str())).collect();
         let minimal = tr.spec_minimal;
         TokenRequestor {
             token_requestor_id: tr.token_requestor_id.clone(),
@@ -246,7 +238,8 @@ impl SandboxData {
             .iter()
             .map(|m| {
                 let method_type = PushMethodType::from(m.as_str());
-                let uri = tr.push_uris.get(m).cloned().unwrap_or_else(|| push_uri(site_base, &tr.token_requestor_id, &method_type));
+                let uri =
+                    tr.push_uris.get(m).cloned().unwrap_or_else(|| push_uri(site_base, &tr.token_requestor_id, &method_type));
                 PushMethod { method_type, uri }
             })
             .collect()
@@ -349,7 +342,13 @@ impl Default for SandboxData {
                 },
                 SandboxTokenRequestor {
                     enabled_account_ranges: strings(&[DEBIT_RANGE]),
-                    ..tr(trid::DEBIT_ONLY, "Sandbox Debit Club GmbH", "Sandbox Debit Club (debit cards only)", "MERCHANT", "#bf8700")
+                    ..tr(
+                        trid::DEBIT_ONLY,
+                        "Sandbox Debit Club GmbH",
+                        "Sandbox Debit Club (debit cards only)",
+                        "MERCHANT",
+                        "#bf8700",
+                    )
                 },
                 SandboxTokenRequestor {
                     enabled_account_ranges: qa.clone(),
@@ -370,7 +369,10 @@ impl Default for SandboxData {
                     enabled_account_ranges: qa.clone(),
                     supported_push_methods: strings(&["WEB", "IOS", "ANDROID"]),
                     push_uris: [
-                        ("ANDROID".to_string(), "intent://push#Intent;scheme=sandboxwallet;package=com.example.sandboxwallet;end".to_string()),
+                        (
+                            "ANDROID".to_string(),
+                            "intent://push#Intent;scheme=sandboxwallet;package=com.example.sandboxwallet;end".to_string(),
+                        ),
                         ("IOS".to_string(), "sandboxwallet://push".to_string()),
                     ]
                     .into_iter()
@@ -380,13 +382,25 @@ impl Default for SandboxData {
                 SandboxTokenRequestor {
                     enabled_account_ranges: qa.clone(),
                     signature_support: false,
-                    ..tr(trid::NO_SIGNATURE, "Sandbox Unsigned Shop plc", "Sandbox Unsigned Shop (no signature)", "MERCHANT", "#9a6700")
+                    ..tr(
+                        trid::NO_SIGNATURE,
+                        "Sandbox Unsigned Shop plc",
+                        "Sandbox Unsigned Shop (no signature)",
+                        "MERCHANT",
+                        "#9a6700",
+                    )
                 },
                 SandboxTokenRequestor {
                     enabled_account_ranges: qa.clone(),
                     catalog_lists_uris: false,
                     push_uris: [("WEB".to_string(), "javascript:alert('push answer')".to_string())].into_iter().collect(),
-                    ..tr(trid::BROKEN_LINK, "Sandbox Broken Link Ltd", "Sandbox Broken Link (hostile push answer)", "WALLET", "#6e7781")
+                    ..tr(
+                        trid::BROKEN_LINK,
+                        "Sandbox Broken Link Ltd",
+                        "Sandbox Broken Link (hostile push answer)",
+                        "WALLET",
+                        "#6e7781",
+                    )
                 },
                 SandboxTokenRequestor {
                     enabled_account_ranges: qa,
@@ -403,7 +417,11 @@ impl Default for SandboxData {
                 card("5204731600060605", Scenario::SlowMdes, "Slow MDES"),
                 card("5204731600070703", Scenario::MdesUnavailable, "MDES unavailable (503)"),
                 card("5355220100080807", Scenario::ReceiptExpired, "Receipt expired"),
-                card(crate::demo::QA_SPEC_MINIMAL_CARD, Scenario::Approved, "Approved, at the spec-minimal and hostile token requestors"),
+                card(
+                    crate::demo::QA_SPEC_MINIMAL_CARD,
+                    Scenario::Approved,
+                    "Approved, at the spec-minimal and hostile token requestors",
+                ),
             ],
             // What the spec allows beside good TRs, for the QA range only:
             // an error next to the list, and entries a portal must skip.

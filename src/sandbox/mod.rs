@@ -30,11 +30,7 @@ pub fn run_standalone(
     let listener = std::net::TcpListener::bind(&address)
         .map_err(|e| anyhow::anyhow!("cannot listen on {address} (setting sandbox.port): {e}"))?;
     let port = listener.local_addr()?.port();
-    let origin = settings
-        .sandbox
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}:{port}", settings.server.host));
+    let origin = settings.sandbox.public_url.clone().unwrap_or_else(|| format!("http://{}:{port}", settings.server.host));
     let state = SandboxState::build(settings, token_event_key, &origin, true)?;
     tracing::info!(mdes_base_url = %format!("{origin}{MOUNT_PATH}"), "sandbox is serving");
     let server = HttpServer::new(move || {

@@ -93,8 +93,7 @@ impl SandboxState {
         let keys = SandboxKeys::ensure(&dir).map_err(|e| anyhow::anyhow!("sandbox keys in {}: {e}", dir.display()))?;
         let issuer_key = keys::load_public_key("sandbox issuer certificate", &keys.issuer_signing.certificate)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let decryption_key =
-            keys::load_private_key_pem_file(&keys.encryption.private_key).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let decryption_key = keys::load_private_key_pem_file(&keys.encryption.private_key).map_err(|e| anyhow::anyhow!("{e}"))?;
         let enc = keys::load_encryption_key("sandbox encryption certificate", &keys.encryption.certificate)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut fingerprints = vec![enc.public_key_fingerprint.to_ascii_lowercase()];
@@ -109,10 +108,8 @@ impl SandboxState {
             format!("sandbox-{}", &hex::encode(digest)[..16])
         };
         let jwks = Jwks { keys: vec![Jwk::from_public_key(&jws_public, kid.clone())] };
-        let token_events_url = s
-            .token_events_url
-            .clone()
-            .unwrap_or_else(|| format!("{}{}", settings.public_url(), crate::token_events::PATH));
+        let token_events_url =
+            s.token_events_url.clone().unwrap_or_else(|| format!("{}{}", settings.public_url(), crate::token_events::PATH));
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())

@@ -72,12 +72,8 @@ pub fn callback_with(callback: &str, receipts: &[String], statuses: &[&str]) -> 
 /// Why the query does not match what MDES signed, if it does not.
 fn compare(query: &[(String, String)], signed: &PushSignaturePayload) -> Result<Vec<String>, &'static str> {
     let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let receipts: Vec<String> = get("pushAccountReceipts")
-        .unwrap_or_default()
-        .split(',')
-        .filter(|r| !r.is_empty())
-        .map(str::to_string)
-        .collect();
+    let receipts: Vec<String> =
+        get("pushAccountReceipts").unwrap_or_default().split(',').filter(|r| !r.is_empty()).map(str::to_string).collect();
     if receipts.is_empty() {
         return Err("no pushAccountReceipts in the address");
     }
@@ -126,7 +122,14 @@ fn unsigned_receipts(query: &[(String, String)]) -> Vec<String> {
 pub async fn push(state: web::Data<SandboxState>, req: HttpRequest) -> HttpResponse {
     let trid = req.match_info().get("trid").unwrap_or_default().to_string();
     let Some(tr) = state.data.token_requestor(&trid) else {
-        return message(StatusCode::NOT_FOUND, "Sandbox", "tr-error", "Unknown token requestor", "No sandbox token requestor has this id.".into(), None);
+        return message(
+            StatusCode::NOT_FOUND,
+            "Sandbox",
+            "tr-error",
+            "Unknown token requestor",
+            "No sandbox token requestor has this id.".into(),
+            None,
+        );
     };
     let name = tr.consumer_facing_entity_name.as_str();
     let refuse = |why: &str| {
@@ -200,7 +203,14 @@ pub struct StepForm {
 pub async fn step(state: web::Data<SandboxState>, path: web::Path<String>, form: web::Form<StepForm>) -> HttpResponse {
     let id = path.into_inner();
     let Some(mut journey) = state.journey(&id) else {
-        return message(StatusCode::NOT_FOUND, "Sandbox", "tr-error", "This visit has ended", "Please start again from your bank.".into(), None);
+        return message(
+            StatusCode::NOT_FOUND,
+            "Sandbox",
+            "tr-error",
+            "This visit has ended",
+            "Please start again from your bank.".into(),
+            None,
+        );
     };
     let tr_name = state
         .data
@@ -322,9 +332,15 @@ pub async fn deliver(state: web::Data<SandboxState>, events: Vec<TokenEvent>) {
                 tokio::time::sleep(std::time::Duration::from_millis(200 * 2u64.pow(attempt))).await;
             }
             let timestamp = i64::try_from(now_secs()).unwrap_or_default();
-            let sent = token_events::signed_request(&state.http, &state.token_events_url, &state.token_event_key, timestamp, body.clone())
-                .send()
-                .await;
+            let sent = token_events::signed_request(
+                &state.http,
+                &state.token_events_url,
+                &state.token_event_key,
+                timestamp,
+                body.clone(),
+            )
+            .send()
+            .await;
             match sent {
                 Ok(r) if r.status().is_success() => {
                     tracing::info!(receipt = %crate::telemetry::fingerprint(&event.push_account_receipt), status = %event.status, "token event delivered");
@@ -354,7 +370,10 @@ mod tests {
             callback_with("https://b.example/cb?id=7", &r, &["APPROVED", "DECLINED"]),
             "https://b.example/cb?id=7&pushAccountReceipts=MCC-1,MCC-2&status=APPROVED,DECLINED"
         );
-        assert_eq!(callback_with("https://b.example/cb", &r[..1], &["CANCELLED"]), "https://b.example/cb?pushAccountReceipts=MCC-1&status=CANCELLED");
+        assert_eq!(
+            callback_with("https://b.example/cb", &r[..1], &["CANCELLED"]),
+            "https://b.example/cb?pushAccountReceipts=MCC-1&status=CANCELLED"
+        );
     }
 
     #[test]
@@ -367,12 +386,32 @@ mod tests {
             locale: Some("en_US".into()),
         };
         let q = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-        let good = [("pushAccountReceipts", "A,B"), ("callbackURL", "https://b/cb"), ("locale", "en_US"), ("completeWebsiteActivation", "false")];
+        let good = [
+            ("pushAccountReceipts", "A,B"),
+            ("callbackURL", "https://b/cb"),
+            ("locale", "en_US"),
+            ("completeWebsiteActivation", "false"),
+        ];
         assert!(compare(&q(&good), &signed).is_ok());
         assert!(compare(&q(&[("pushAccountReceipts", "A"), ("callbackURL", "https://b/cb")]), &signed).is_err());
         assert!(compare(&q(&[("pushAccountReceipts", "A,B"), ("callbackURL", "https://evil/cb")]), &signed).is_err());
-        assert!(compare(&q(&[("pushAccountReceipts", "A,B"), ("callbackURL", "https://b/cb"), ("completeWebsiteActivation", "true")]), &signed).is_err());
-        assert!(compare(&q(&[("pushAccountReceipts", "A,B"), ("callbackURL", "https://b/cb"), ("locale", "fr_FR")]), &signed).is_err());
-        assert!(compare(&q(&[("pushAccountReceipts", "A,B"), ("callbackURL", "https://b/cb"), ("accountHolderDataSupplied", "true")]), &signed).is_err());
+        assert!(
+            compare(
+                &q(&[("pushAccountReceipts", "A,B"), ("callbackURL", "https://b/cb"), ("completeWebsiteActivation", "true")]),
+                &signed
+            )
+            .is_err()
+        );
+        assert!(
+            compare(&q(&[("pushAccountReceipts", "A,B"), ("callbackURL", "https://b/cb"), ("locale", "fr_FR")]), &signed)
+                .is_err()
+        );
+        assert!(
+            compare(
+                &q(&[("pushAccountReceipts", "A,B"), ("callbackURL", "https://b/cb"), ("accountHolderDataSupplied", "true")]),
+                &signed
+            )
+            .is_err()
+        );
     }
 }

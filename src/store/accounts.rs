@@ -1,5 +1,5 @@
-use sqlx::Row;
 use sqlx::AnyConnection;
+use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, now_unix};
@@ -116,18 +116,12 @@ impl Store {
 
     /// The full number of one of the cardholder's accounts — for the push only.
     /// `None` when the account is not theirs.
-    pub async fn account_number(
-        &self,
-        cardholder_id: i64,
-        public_id: &str,
-    ) -> Result<Option<AccountNumber>, StoreError> {
-        let row = sqlx::query(
-            "SELECT account_number_enc FROM funding_accounts WHERE cardholder_id = $1 AND public_id = $2",
-        )
-        .bind(cardholder_id)
-        .bind(public_id)
-        .fetch_optional(&self.pool)
-        .await?;
+    pub async fn account_number(&self, cardholder_id: i64, public_id: &str) -> Result<Option<AccountNumber>, StoreError> {
+        let row = sqlx::query("SELECT account_number_enc FROM funding_accounts WHERE cardholder_id = $1 AND public_id = $2")
+            .bind(cardholder_id)
+            .bind(public_id)
+            .fetch_optional(&self.pool)
+            .await?;
         match row {
             Some(r) => Ok(Some(self.vault.open(&r.try_get::<String, _>("account_number_enc")?, public_id)?)),
             None => Ok(None),

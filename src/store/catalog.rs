@@ -84,7 +84,12 @@ impl Store {
         self.write_token_requestors(trs, now, false).await
     }
 
-    async fn write_token_requestors(&self, trs: &[TokenRequestor], now: i64, replace_all: bool) -> Result<BTreeSet<String>, StoreError> {
+    async fn write_token_requestors(
+        &self,
+        trs: &[TokenRequestor],
+        now: i64,
+        replace_all: bool,
+    ) -> Result<BTreeSet<String>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let before = sqlx::query("SELECT trid FROM token_requestors")
             .fetch_all(&mut *tx)
@@ -97,7 +102,10 @@ impl Store {
             sqlx::query("DELETE FROM token_requestors").execute(&mut *tx).await?;
         } else {
             for tr in trs {
-                sqlx::query("DELETE FROM token_requestors WHERE trid = $1").bind(&tr.token_requestor_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM token_requestors WHERE trid = $1")
+                    .bind(&tr.token_requestor_id)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         for tr in trs {
@@ -127,9 +135,8 @@ impl Store {
             return Ok(trs);
         }
         let read_at = self.catalogue.generation();
-        let rows = sqlx::query("SELECT trid, data FROM token_requestors ORDER BY display_name, trid")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT trid, data FROM token_requestors ORDER BY display_name, trid").fetch_all(&self.pool).await?;
         let mut trs = Vec::with_capacity(rows.len());
         for row in rows {
             let data: String = row.try_get("data")?;
@@ -176,12 +183,11 @@ impl Store {
 
     /// The logos stored for an asset (PNG and/or SVG).
     pub async fn logos(&self, asset_id: &str) -> Result<Vec<Logo>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT media_type, content, sha256 FROM token_requestor_logos WHERE asset_id = $1 ORDER BY media_type",
-        )
-        .bind(asset_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT media_type, content, sha256 FROM token_requestor_logos WHERE asset_id = $1 ORDER BY media_type")
+                .bind(asset_id)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(Logo { media_type: r.try_get("media_type")?, content: r.try_get("content")?, sha256: r.try_get("sha256")? })
@@ -191,15 +197,14 @@ impl Store {
 
     /// Takes the named lease for `secs` unless another owner holds it.
     pub async fn try_take_lease(&self, name: &str, owner: &str, now: i64, secs: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE leases SET owner = $1, held_until = $2 WHERE name = $3 AND (held_until <= $4 OR owner = $1)",
-        )
-        .bind(owner)
-        .bind(now + secs)
-        .bind(name)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        let done =
+            sqlx::query("UPDATE leases SET owner = $1, held_until = $2 WHERE name = $3 AND (held_until <= $4 OR owner = $1)")
+                .bind(owner)
+                .bind(now + secs)
+                .bind(name)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -3,8 +3,8 @@
 //! only the migrations differ per engine (`migrations/sqlite`, `migrations/postgres`).
 
 mod accounts;
-mod catalog;
 mod cardholders;
+mod catalog;
 mod provisioning;
 mod sessions;
 mod step_up;
@@ -18,9 +18,11 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
 pub use accounts::{AccountKind, FundingAccount, NewFundingAccount};
-pub use catalog::{CatalogStatus, Logo};
 pub use cardholders::{AccountHolderData, Cardholder, NewCardholder};
-pub use provisioning::{IssuedReceipt, NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, PushedAccount, StoredTokenEvent};
+pub use catalog::{CatalogStatus, Logo};
+pub use provisioning::{
+    IssuedReceipt, NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, PushedAccount, StoredTokenEvent,
+};
 pub use sessions::{CARDHOLDER_KEY as CARDHOLDER_SESSION_KEY, SqlSessionStore};
 pub use step_up::{CodeIssue, NewCode, TRIES_PER_CODE};
 pub use throttle::{AttemptEnd, FailureScope, STALE_AFTER_SECS};
@@ -181,7 +183,9 @@ mod tests {
     #[test]
     fn an_unreachable_database_is_told_apart_from_other_failures() {
         let wrapped = |e: sqlx::Error| anyhow::Error::from(StoreError::from(e)).context("loading cards");
-        for e in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into())] {
+        for e in
+            [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into())]
+        {
             let e = wrapped(e);
             assert!(is_database_unavailable(e.as_ref()), "{e:#}");
         }

@@ -177,8 +177,7 @@ impl Store {
 
     pub async fn provisioning_by_callback_token(&self, token: &str) -> Result<Option<ProvisioningRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM provisionings WHERE callback_token_hash = $1");
-        let row =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(callback_token_hash(token)).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(callback_token_hash(token)).fetch_optional(&self.pool).await?;
         match row {
             Some(row) => Ok(Some(self.with_accounts(record_from_row(&row)?).await?)),
             None => Ok(None),
@@ -186,7 +185,11 @@ impl Store {
     }
 
     /// The record a review form already created (double submit).
-    pub async fn provisioning_by_submission(&self, cardholder_id: i64, submission_id: &str) -> Result<Option<String>, StoreError> {
+    pub async fn provisioning_by_submission(
+        &self,
+        cardholder_id: i64,
+        submission_id: &str,
+    ) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT id FROM provisionings WHERE cardholder_id = $1 AND submission_id = $2")
             .bind(cardholder_id)
             .bind(submission_id)
@@ -432,10 +435,8 @@ impl Store {
 
     /// The record's current callback token (to rebuild its return URL).
     pub async fn callback_token(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT callback_token_enc FROM provisionings WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT callback_token_enc FROM provisionings WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         match row {
             Some(r) => Ok(Some(self.vault.open_text(&r.try_get::<String, _>("callback_token_enc")?, id)?)),
             None => Ok(None),

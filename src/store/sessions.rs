@@ -133,10 +133,7 @@ fn noted(e: sqlx::Error) -> sqlx::Error {
 impl Store {
     /// Ends every session of a cardholder (sign out everywhere).
     pub async fn end_sessions_of(&self, cardholder_id: i64) -> Result<u64, super::StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE cardholder_id = $1")
-            .bind(cardholder_id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE cardholder_id = $1").bind(cardholder_id).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 
@@ -164,11 +161,7 @@ impl Store {
         if rand::random::<u8>() % 64 != 0 {
             return;
         }
-        if let Err(e) = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now_unix())
-            .execute(&self.pool)
-            .await
-        {
+        if let Err(e) = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_unix()).execute(&self.pool).await {
             tracing::warn!(error = %e, "could not purge expired sessions");
         }
     }

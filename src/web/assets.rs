@@ -2,8 +2,8 @@
 //! hash in the query (`/static/app.css?v=…`), so a matching request may be
 //! cached for a year; any other gets an ETag and a short lifetime.
 
-use std::sync::OnceLock;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};

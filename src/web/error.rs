@@ -64,10 +64,7 @@ impl ErrorPage {
     fn for_status(status: StatusCode) -> Self {
         let (title, message) = match status.as_u16() {
             400 => ("Something was wrong with that request", "Please go back and try again."),
-            403 => (
-                "This page has expired",
-                "For your security, forms expire. Please go back, reload the page and try again.",
-            ),
+            403 => ("This page has expired", "For your security, forms expire. Please go back, reload the page and try again."),
             404 => ("Page not found", "We could not find that page. Check the address or start again from the home page."),
             405 => ("That action is not available here", "Please use the links and buttons on the page."),
             409 => ("Please wait a moment", "We are still working on your last request. Refresh this page in a few seconds."),
@@ -75,10 +72,9 @@ impl ErrorPage {
             413 => ("That was too much to send", "What you sent was larger than we accept. Please shorten it and try again."),
             429 => ("Too many attempts", "Please wait a few minutes before you try again."),
             503 => ("Service temporarily unavailable", "Please try again in a few minutes."),
-            _ if status.is_server_error() => (
-                "Something went wrong on our side",
-                "Nothing has been changed. Please try again in a few minutes.",
-            ),
+            _ if status.is_server_error() => {
+                ("Something went wrong on our side", "Nothing has been changed. Please try again in a few minutes.")
+            }
             _ => ("Something went wrong", "Please go back and try again."),
         };
         Self { title, message }
@@ -140,9 +136,7 @@ struct ErrorTemplate<'a> {
 }
 
 /// `ErrorHandlers` hook: give every 4xx/5xx response the HTML error page.
-pub fn render_error_pages<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
+pub fn render_error_pages<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let status = res.status();
     let page = res.response().extensions().get::<ErrorPage>().cloned();
     let ours = res

@@ -111,9 +111,8 @@ impl FromRequest for SignedIn {
 }
 
 fn signed_in(req: &HttpRequest) -> Result<SignedIn, AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    let state =
+        req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
     let session = TypedSession(req.get_session());
     // Only GET pages are worth coming back to after signing in again.
     let next = if req.method() == actix_web::http::Method::GET {

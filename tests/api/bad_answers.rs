@@ -171,12 +171,8 @@ const ELIGIBILITY_FIELDS: &[Field] = &[
 ];
 
 /// Objects that get an unknown extra field.
-const ELIGIBILITY_OBJECTS: &[(&str, Base)] = &[
-    ("", Clean),
-    ("tokenRequestors.0", Clean),
-    ("tokenRequestors.0.availablePushMethods.0", Clean),
-    ("errors.0", WithErrors),
-];
+const ELIGIBILITY_OBJECTS: &[(&str, Base)] =
+    &[("", Clean), ("tokenRequestors.0", Clean), ("tokenRequestors.0.availablePushMethods.0", Clean), ("errors.0", WithErrors)];
 
 const PUSH_FIELDS: &[Field] = &[
     f("responseId", Required, false, Clean),
@@ -273,13 +269,7 @@ fn changed(base: &Value, path: &str, to: Option<Value>) -> Value {
 }
 
 fn variants(fields: &[Field], objects: &[(&'static str, Base)], clean: &Value, with_errors: &Value) -> Vec<Variant> {
-    let wrong = [
-        json!("wrong"),
-        json!(12345),
-        json!(true),
-        json!({"unexpected": 1}),
-        json!(["unexpected", 1]),
-    ];
+    let wrong = [json!("wrong"), json!(12345), json!(true), json!({"unexpected": 1}), json!(["unexpected", 1])];
     let mut out = Vec::new();
     for field in fields {
         let base = if field.base == Clean { clean } else { with_errors };
@@ -428,7 +418,8 @@ async fn every_bad_catalogue_answer_is_survived(engine: Engine) {
         *mdes.eligibility.lock().unwrap() = v.answer.clone();
         let outcome = refresh_in_task(&app, &client).await;
         let expect = catalogue_expectation(v);
-        let stored: Vec<String> = app.store.token_requestors().await.unwrap().iter().map(|t| t.token_requestor_id.clone()).collect();
+        let stored: Vec<String> =
+            app.store.token_requestors().await.unwrap().iter().map(|t| t.token_requestor_id.clone()).collect();
         let has = |trid: &str| stored.iter().any(|s| s == trid);
         let problem = match (&outcome, expect) {
             (Err(e), _) if e.starts_with("panic") => Some(e.clone()),
@@ -471,11 +462,7 @@ async fn every_bad_catalogue_answer_is_survived(engine: Engine) {
             }
         }
     }
-    println!(
-        "bad catalogue answers ({engine:?}): {} variants in {:.1} s",
-        all.len(),
-        started.elapsed().as_secs_f64()
-    );
+    println!("bad catalogue answers ({engine:?}): {} variants in {:.1} s", all.len(), started.elapsed().as_secs_f64());
     assert!(failures.is_empty(), "{} of {} variants failed:\n{}", failures.len(), all.len(), failures.join("\n"));
 }
 
@@ -568,7 +555,8 @@ async fn every_bad_push_answer_gives_a_hand_off_or_a_clear_failure(engine: Engin
                 handed_off += 1;
                 let to = app.get(&format!("{record}/continue")).await;
                 // As bytes: the URI from MDES is used as it came (non-ASCII included).
-                let where_to = to.headers().get("location").map(|v| String::from_utf8_lossy(v.as_bytes()).to_string()).unwrap_or_default();
+                let where_to =
+                    to.headers().get("location").map(|v| String::from_utf8_lossy(v.as_bytes()).to_string()).unwrap_or_default();
                 if to.status().as_u16() != 303 || !(where_to.starts_with(ANSWER_URI) || where_to.starts_with(CATALOGUE_URI)) {
                     failures.push(format!("{}: continue answered {} to {where_to:?}", v.label, to.status()));
                 }

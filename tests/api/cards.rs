@@ -1,4 +1,4 @@
-use crate::helpers::{demo_numbers, Engine, spawn_app, texts_by_testid};
+use crate::helpers::{Engine, demo_numbers, spawn_app, texts_by_testid};
 use crate::on_both_engines;
 
 on_both_engines!(cards_are_listed_masked_with_status);

@@ -76,7 +76,10 @@ async fn first_fetch_stores_trs_and_logos(engine: Engine) {
     let app = app(engine).await;
     let mdes = standin::start(|req, _| {
         if is_eligibility(req) {
-            eligibility(vec![tr("11111111111", "Pay Wallet", &[CREDIT, DEBIT], Some("asset-1")), tr("22222222222", "Shop", &[DEBIT], None)])
+            eligibility(vec![
+                tr("11111111111", "Pay Wallet", &[CREDIT, DEBIT], Some("asset-1")),
+                tr("22222222222", "Shop", &[DEBIT], None),
+            ])
         } else {
             png_asset()
         }
@@ -149,10 +152,7 @@ async fn a_partial_answer_never_wipes_known_trs() {
     });
     let client = standin::client(&mdes.base_url);
     // 30 ranges: two calls of at most 25.
-    let settings = CatalogSettings {
-        account_ranges: (0..30).map(|i| format!("5204731{i:02}")).collect(),
-        ..settings()
-    };
+    let settings = CatalogSettings { account_ranges: (0..30).map(|i| format!("5204731{i:02}")).collect(), ..settings() };
     refresh(&app.store, &client, &settings, "a").await.unwrap();
     assert_eq!(*calls.lock().unwrap(), 2, "25 + 5 ranges");
     assert_eq!(trids(&app.store).await, ["11111111111", "22222222222"]);
@@ -317,18 +317,25 @@ async fn hostile_mdes_data_is_stored_safely_or_skipped() {
     let mdes = standin::start(move |req, _| {
         if let Some(id) = asset_id(req) {
             return match id {
-                "svg-with-script" => standin::json(200, json!({"mediaContents": [{"type": "image/svg+xml",
-                    "data": base64::engine::general_purpose::STANDARD.encode("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>")}]})),
+                "svg-with-script" => standin::json(
+                    200,
+                    json!({"mediaContents": [{"type": "image/svg+xml",
+                    "data": base64::engine::general_purpose::STANDARD.encode("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>")}]}),
+                ),
                 "pdf-only" => standin::json(200, json!({"mediaContents": [{"type": "application/pdf", "data": "JVBERi0="}]})),
                 "bad-base64" => standin::json(200, json!({"mediaContents": [{"type": "image/png", "data": "%%%not-base64"}]})),
-                "huge" => standin::json(200, json!({"mediaContents": [{"type": "image/png",
-                    "data": base64::engine::general_purpose::STANDARD.encode(vec![0x89u8; 400 * 1024])}]})),
+                "huge" => standin::json(
+                    200,
+                    json!({"mediaContents": [{"type": "image/png",
+                    "data": base64::engine::general_purpose::STANDARD.encode(vec![0x89u8; 400 * 1024])}]}),
+                ),
                 _ => standin::json(200, json!({"mediaContents": []})),
             };
         }
         let mut unknown_enum = tr("44444444444", "Future Pay", &[CREDIT], None);
         unknown_enum["tokenRequestorType"] = json!("SUPER_APP");
-        unknown_enum["availablePushMethods"] = json!([{"type": "WEB", "uri": "https://tr.example/push"}, {"type": "HOLOGRAM", "uri": "holo://x"}]);
+        unknown_enum["availablePushMethods"] =
+            json!([{"type": "WEB", "uri": "https://tr.example/push"}, {"type": "HOLOGRAM", "uri": "holo://x"}]);
         unknown_enum["someNewField"] = json!({"nested": true});
         // Only what the spec requires.
         let minimal = json!({"tokenRequestorId": "55555555555", "name": "Minimal Ltd", "consumerFacingEntityName": "Minimal",
@@ -460,7 +467,18 @@ async fn first_fetch_from_the_built_in_sandbox() {
     let ids = trids(&app.store).await;
     assert_eq!(
         ids,
-        ["50100000001", "50100000002", "50100000003", "50100000004", "50100000005", "50100000006", "50100000007", "50100000008", "50100000009", "50100000010"]
+        [
+            "50100000001",
+            "50100000002",
+            "50100000003",
+            "50100000004",
+            "50100000005",
+            "50100000006",
+            "50100000007",
+            "50100000008",
+            "50100000009",
+            "50100000010"
+        ]
     );
     // Every TR's logo was fetched and is served from our origin (the
     // spec-minimal TR has none: the placeholder).
@@ -496,7 +514,11 @@ async fn a_malformed_tr_or_errors_beside_trs_cost_nothing_else(engine: Engine) {
             return png_asset();
         }
         match *r.lock().unwrap() {
-            0 => eligibility(vec![tr("11111111111", "A", &[CREDIT], None), tr("22222222222", "B", &[CREDIT], None), tr("33333333333", "C", &[CREDIT], None)]),
+            0 => eligibility(vec![
+                tr("11111111111", "A", &[CREDIT], None),
+                tr("22222222222", "B", &[CREDIT], None),
+                tr("33333333333", "C", &[CREDIT], None),
+            ]),
             1 => {
                 let mut malformed = tr("22222222222", "B renamed", &[CREDIT], None);
                 malformed["enabledAccountRanges"] = json!("5204731600000000000");
@@ -508,9 +530,12 @@ async fn a_malformed_tr_or_errors_beside_trs_cost_nothing_else(engine: Engine) {
                 odd_optional["imageAssetId"] = json!(42);
                 let mut type_a_number = tr("66666666666", "F", &[CREDIT], None);
                 type_a_number["tokenRequestorType"] = json!(3);
-                standin::json(200, json!({"responseId": "r2",
+                standin::json(
+                    200,
+                    json!({"responseId": "r2",
                     "tokenRequestors": [tr("11111111111", "A renamed", &[CREDIT], None), malformed, no_id, odd_optional, type_a_number],
-                    "errors": [{"source": "MDES", "reasonCode": "SYSTEM_ERROR", "description": "part of the answer is missing", "recoverable": true}]}))
+                    "errors": [{"source": "MDES", "reasonCode": "SYSTEM_ERROR", "description": "part of the answer is missing", "recoverable": true}]}),
+                )
             }
             _ => eligibility(vec![tr("11111111111", "A", &[CREDIT], None)]),
         }
@@ -528,7 +553,11 @@ async fn a_malformed_tr_or_errors_beside_trs_cost_nothing_else(engine: Engine) {
     assert!(report.skipped[2].starts_with("66666666666: malformed (tokenRequestorType a number"), "{:?}", report.skipped);
     assert_eq!(trids(&app.store).await, ["11111111111", "22222222222", "33333333333", "55555555555"]);
     assert_eq!(app.store.token_requestor("11111111111").await.unwrap().unwrap().consumer_facing_entity_name, "A renamed");
-    assert_eq!(app.store.token_requestor("22222222222").await.unwrap().unwrap().consumer_facing_entity_name, "B", "the last good B");
+    assert_eq!(
+        app.store.token_requestor("22222222222").await.unwrap().unwrap().consumer_facing_entity_name,
+        "B",
+        "the last good B"
+    );
     let odd = app.store.token_requestor("55555555555").await.unwrap().unwrap();
     assert_eq!((odd.supports_multiple_pushed_cards, odd.image_asset_id, odd.supported_push_methods.len()), (None, None, 0));
     assert!(app.store.catalog_status().await.unwrap().last_error.is_none(), "a partial answer is still a good refresh");

@@ -71,11 +71,7 @@ fn production_without_secrets_refuses_to_start() {
 #[test]
 fn insecure_cookies_only_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
-    let output = pushprov(dir.path())
-        .arg("migrate")
-        .env("PUSHPROV__SERVER__PUBLIC_URL", "http://bank.example")
-        .output()
-        .unwrap();
+    let output = pushprov(dir.path()).arg("migrate").env("PUSHPROV__SERVER__PUBLIC_URL", "http://bank.example").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8(output.stderr).unwrap().contains("server.secure_cookies"));
 }
@@ -117,7 +113,15 @@ fn digitization_data_for_takes_a_comma_separated_list_from_the_environment() {
         .output()
         .unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let bad = pushprov(dir.path()).arg("migrate").env("PUSHPROV__PROVISIONING__DIGITIZATION_DATA_FOR", "50100000009,123").output().unwrap();
+    let bad = pushprov(dir.path())
+        .arg("migrate")
+        .env("PUSHPROV__PROVISIONING__DIGITIZATION_DATA_FOR", "50100000009,123")
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("provisioning.digitization_data_for"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("provisioning.digitization_data_for"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }

@@ -230,7 +230,11 @@ async fn the_same_card_twice_is_refused() {
     sign_in(&app, "alice").await;
     let x = card(&app, "alice", "4792").await;
     let y = card(&app, "alice", "4175").await;
-    for query in [format!("tr={WALLET}&cards={x},{x},{x},{x},{x}"), format!("tr={WALLET}&cards={x},{y},{x}"), format!("tr={WALLET}&cards={x}&cards={x}")] {
+    for query in [
+        format!("tr={WALLET}&cards={x},{x},{x},{x},{x}"),
+        format!("tr={WALLET}&cards={x},{y},{x}"),
+        format!("tr={WALLET}&cards={x}&cards={x}"),
+    ] {
         for page in ["/add/review", "/add/requestors", "/add/cards/chosen"] {
             let (status, html) = app.get_html(&format!("{page}?{query}")).await;
             assert_eq!(status, 400, "{page}?{query}");
@@ -347,7 +351,11 @@ async fn a_double_click_with_the_right_code_confirms_once_without_a_failure(engi
     assert_eq!(records.len(), 1, "one record: {answers:?}");
     let quinn = app.store.credentials(&pushprov::domain::Login::parse("quinn").unwrap()).await.unwrap().unwrap().0;
     assert_eq!(app.store.provisionings_of(quinn).await.unwrap().len(), 1);
-    assert_eq!(app.store.attempt_counts(pushprov::store::FailureScope::Code, "quinn").await.unwrap(), (0, 0), "no failure counted");
+    assert_eq!(
+        app.store.attempt_counts(pushprov::store::FailureScope::Code, "quinn").await.unwrap(),
+        (0, 0),
+        "no failure counted"
+    );
 }
 
 /// Attack finding: a right password (signing in again) forgave wrong

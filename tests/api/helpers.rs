@@ -105,11 +105,7 @@ pub async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
 /// not followed (tests check where they lead).
 fn browser_client() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
     let cookies = Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .cookie_provider(cookies.clone())
-        .build()
-        .expect("client");
+    let client = reqwest::Client::builder().redirect(Policy::none()).cookie_provider(cookies.clone()).build().expect("client");
     (client, cookies)
 }
 
@@ -126,8 +122,10 @@ pub fn start_second_client(app: &TestApp) -> TestApp {
     }
 }
 
-/// Creates an empty database on the test server. Databases left by earlier
-/// runs are dropped once per test process, before any is created.
+/// Creates an empty database on the test server, named after this process
+/// (`pushprov_t_<pid>_<uuid>`). Databases left by earlier runs whose process
+/// has gone are dropped once per test process, before any is created; those
+/// of test processes still running (another checkout's suite) are left alone.
 async fn fresh_postgres_database() -> String {
     use sqlx::Connection;
     static CLEANED: OnceCell<()> = OnceCell::const_new();
@@ -136,18 +134,21 @@ async fn fresh_postgres_database() -> String {
     CLEANED
         .get_or_init(|| async {
             let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL must be running for the tests");
-            let old: Vec<(String,)> =
-                sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'pushprov_t_%'")
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("list databases");
+            let old: Vec<(String,)> = sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'pushprov_t_%'")
+                .fetch_all(&mut conn)
+                .await
+                .expect("list databases");
             for (name,) in old {
+                let owner = name.strip_prefix("pushprov_t_").and_then(|rest| rest.split_once('_')).map(|(pid, _)| pid);
+                if owner.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+                    continue;
+                }
                 let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
                 let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
             }
         })
         .await;
-    let name = format!("pushprov_t_{}", uuid::Uuid::new_v4().simple());
+    let name = format!("pushprov_t_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL must be running for the tests");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut conn)
@@ -184,8 +185,7 @@ impl TestApp {
     /// Signs in through the sign-in form; returns the response to the POST.
     pub async fn sign_in(&self, login: &str, password: &str) -> reqwest::Response {
         let token = self.csrf_token("/login").await;
-        self.post_form("/login", &[("csrf_token", &token), ("login", login), ("password", password), ("next", "/cards")])
-            .await
+        self.post_form("/login", &[("csrf_token", &token), ("login", login), ("password", password), ("next", "/cards")]).await
     }
 
     pub async fn sign_in_as_alice(&self) {

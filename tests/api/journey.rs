@@ -305,7 +305,13 @@ async fn hand_built_posts_are_refused_without_a_push() {
         let response = app
             .post_form(
                 "/add/push",
-                &[("csrf_token", &token), ("submission_id", "0123456789abcdef0123456789abcdef"), ("tr", &trid), ("cards", &cards), ("password", "alice-demo-2026")],
+                &[
+                    ("csrf_token", &token),
+                    ("submission_id", "0123456789abcdef0123456789abcdef"),
+                    ("tr", &trid),
+                    ("cards", &cards),
+                    ("password", "alice-demo-2026"),
+                ],
             )
             .await;
         assert_eq!(response.status().as_u16(), 400, "{what}");

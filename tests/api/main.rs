@@ -1,6 +1,6 @@
 mod helpers;
-mod steps;
 mod mdes_helpers;
+mod steps;
 
 mod assets;
 mod bad_answers;
@@ -8,17 +8,17 @@ mod cards;
 mod catalog;
 mod config;
 mod errors;
+mod hardening;
 mod health;
 mod journey;
-mod recovery;
 mod mdes_client;
-mod security;
 mod races;
-mod hardening;
-mod token_connect;
+mod recovery;
+mod security;
 mod sessions;
 mod sign_in;
 mod storage;
+mod token_connect;
 
 mod sandbox;
 mod sandbox_helpers;

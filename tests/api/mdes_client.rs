@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use pushprov::mdes::model::{
-    CardAccountData, FundingAccountData, PushFundingAccount, SignatureData,
-};
+use pushprov::mdes::model::{CardAccountData, FundingAccountData, PushFundingAccount, SignatureData};
 use pushprov::mdes::{MdesClientError, PushRequest};
 use serde_json::json;
 
@@ -60,20 +58,11 @@ async fn eligibility_200_is_parsed_and_the_request_is_signed() {
             "supportedPushMethods": ["WEB"], "futureField": {"x": 1}}]}),
         )
     });
-    let resp = h::client(&mdes.base_url)
-        .get_eligible_token_requestors(&ranges())
-        .await
-        .unwrap();
-    assert_eq!(
-        resp.token_requestors[0].consumer_facing_entity_name,
-        "Demo Wallet"
-    );
+    let resp = h::client(&mdes.base_url).get_eligible_token_requestors(&ranges()).await.unwrap();
+    assert_eq!(resp.token_requestors[0].consumer_facing_entity_name, "Demo Wallet");
     assert!(resp.token_requestors[0].has_enabled_range("522222222"));
     let req = mdes.last();
-    assert!(
-        req.signature_ok,
-        "the stand-in verified our OAuth signature"
-    );
+    assert!(req.signature_ok, "the stand-in verified our OAuth signature");
     let sent: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(sent["accountRanges"], json!(["522222222", "545454545"]));
     assert_eq!(req.request_id.as_deref().map(str::len), Some(36));
@@ -87,14 +76,8 @@ async fn eligibility_200_with_errors_is_an_error() {
             json!({"responseId": "r", "tokenRequestors": [], "errors": [{"source": "MDES", "reasonCode": "AUTHORIZATION_FAILED", "recoverable": false}]}),
         )
     });
-    let err = h::client(&mdes.base_url)
-        .get_eligible_token_requestors(&ranges())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, MdesClientError::Mdes { status: 200, .. }),
-        "{err:?}"
-    );
+    let err = h::client(&mdes.base_url).get_eligible_token_requestors(&ranges()).await.unwrap_err();
+    assert!(matches!(err, MdesClientError::Mdes { status: 200, .. }), "{err:?}");
     assert_eq!(err.reason_code(), Some("AUTHORIZATION_FAILED"));
     assert!(!err.recoverable());
 }
@@ -112,10 +95,7 @@ async fn eligibility_200_with_errors_beside_token_requestors_keeps_them() {
               "errors": [{"source": "MDES", "reasonCode": "SYSTEM_ERROR", "recoverable": true}]}),
         )
     });
-    let resp = h::client(&mdes.base_url)
-        .get_eligible_token_requestors(&ranges())
-        .await
-        .unwrap();
+    let resp = h::client(&mdes.base_url).get_eligible_token_requestors(&ranges()).await.unwrap();
     assert_eq!(resp.token_requestors.len(), 1);
     assert_eq!(resp.token_requestors[0].consumer_facing_entity_name, "Kept");
     assert_eq!(resp.errors[0].reason_code, "SYSTEM_ERROR");
@@ -132,10 +112,7 @@ async fn eligibility_200_without_a_usable_list_is_an_invalid_response() {
     ] {
         let answer = body.clone();
         let mdes = h::start(move |_, _| json(200, answer.clone()));
-        let err = h::client(&mdes.base_url)
-            .get_eligible_token_requestors(&ranges())
-            .await
-            .unwrap_err();
+        let err = h::client(&mdes.base_url).get_eligible_token_requestors(&ranges()).await.unwrap_err();
         assert!(matches!(err, MdesClientError::InvalidResponse { status: 200, .. }), "{body}: {err:?}");
     }
     // An empty list is an answer: no TR is enabled for these ranges.
@@ -154,7 +131,9 @@ async fn a_literal_fingerprint_is_sent_exactly_as_configured() {
     });
     let mut settings = h::settings(&mdes.base_url);
     // The certificate's SHA-256 as the key page shows it (upper case).
-    let key = pushprov::mdes::keys::load_encryption_key("mdes.encryption_certificate_path", &settings.encryption_certificate_path).unwrap();
+    let key =
+        pushprov::mdes::keys::load_encryption_key("mdes.encryption_certificate_path", &settings.encryption_certificate_path)
+            .unwrap();
     let copied = key.certificate_fingerprint.clone().unwrap().to_uppercase();
     settings.fingerprint = pushprov::mdes::encryption::FingerprintMode::parse(&copied);
     let client = pushprov::mdes::MdesClient::from_settings(&settings).unwrap();
@@ -170,50 +149,31 @@ async fn a_literal_fingerprint_is_sent_exactly_as_configured() {
 async fn push_200_sends_encrypted_accounts_and_returns_receipts() {
     let mdes = h::start(|req, _| {
         let accounts = h::decrypt_push(&req.body);
-        let ids: Vec<&str> = accounts
-            .as_array()
-            .unwrap()
+        let ids: Vec<&str> = accounts.as_array().unwrap().iter().map(|a| a["pushAccountId"].as_str().unwrap()).collect();
+        let entries: Vec<_> = ids
             .iter()
-            .map(|a| a["pushAccountId"].as_str().unwrap())
+            .enumerate()
+            .map(|(i, id)| json!({"pushAccountId": id, "pushAccountReceipt": format!("MCC-STL-{i}")}))
             .collect();
-        let entries: Vec<_> = ids.iter().enumerate().map(|(i, id)| json!({"pushAccountId": id, "pushAccountReceipt": format!("MCC-STL-{i}")})).collect();
         json(200, receipts_body(json!(entries)))
     });
     let out = h::client(&mdes.base_url)
-        .push_multiple_accounts(&push(vec![
-            card("A1", "5123456789012345"),
-            card("A2", "5454545454545454"),
-        ]))
+        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345"), card("A2", "5454545454545454")]))
         .await
         .unwrap();
-    assert_eq!(
-        out.receipts(),
-        vec![("A1", "MCC-STL-0"), ("A2", "MCC-STL-1")]
-    );
+    assert_eq!(out.receipts(), vec![("A1", "MCC-STL-0"), ("A2", "MCC-STL-1")]);
     assert!(out.failures.is_empty());
     assert_eq!(out.attempts, 1);
     let req = mdes.last();
     assert!(req.signature_ok);
     assert_eq!(req.request_id.as_deref(), Some(out.request_id.as_str()));
-    assert!(
-        !String::from_utf8_lossy(&req.body).contains("5123456789012345"),
-        "PAN only inside the encrypted payload"
-    );
+    assert!(!String::from_utf8_lossy(&req.body).contains("5123456789012345"), "PAN only inside the encrypted payload");
     let accounts = h::decrypt_push(&req.body);
-    assert_eq!(
-        accounts[0]["fundingAccountData"]["cardAccountData"]["accountNumber"],
-        "5123456789012345"
-    );
+    assert_eq!(accounts[0]["fundingAccountData"]["cardAccountData"]["accountNumber"], "5123456789012345");
     let sent: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(sent["tokenRequestorId"], TRID);
-    assert_eq!(
-        sent["signatureData"]["callbackURL"],
-        "https://bank.example/provisioning/return/abc"
-    );
-    assert_eq!(
-        sent["pushFundingAccounts"]["encryptedPayload"]["oaepHashingAlgorithm"],
-        "SHA512"
-    );
+    assert_eq!(sent["signatureData"]["callbackURL"], "https://bank.example/provisioning/return/abc");
+    assert_eq!(sent["pushFundingAccounts"]["encryptedPayload"]["oaepHashingAlgorithm"], "SHA512");
 }
 
 #[tokio::test]
@@ -222,12 +182,7 @@ async fn push_with_per_account_errors_half_succeeds_or_fails_whole() {
         let n = h::decrypt_push(&req.body).as_array().unwrap().len();
         let failing = json!({"pushAccountId": "A2", "errors": [{"source": "MDES", "reasonCode": "ACCOUNT_INELIGIBLE", "recoverable": false}]});
         if n == 2 {
-            json(
-                200,
-                receipts_body(
-                    json!([{"pushAccountId": "A1", "pushAccountReceipt": "MCC-STL-1"}, failing]),
-                ),
-            )
+            json(200, receipts_body(json!([{"pushAccountId": "A1", "pushAccountReceipt": "MCC-STL-1"}, failing])))
         } else {
             json(
                 200,
@@ -236,23 +191,15 @@ async fn push_with_per_account_errors_half_succeeds_or_fails_whole() {
         }
     });
     let client = h::client(&mdes.base_url);
-    let half = client
-        .push_multiple_accounts(&push(vec![
-            card("A1", "5123456789012345"),
-            card("A2", "5123456789012346"),
-        ]))
-        .await
-        .unwrap();
+    let half =
+        client.push_multiple_accounts(&push(vec![card("A1", "5123456789012345"), card("A2", "5123456789012346")])).await.unwrap();
     assert_eq!(half.receipts(), vec![("A1", "MCC-STL-1")]);
     assert_eq!(half.failures.len(), 1);
     assert_eq!(half.failures[0].push_account_id, "A2");
     assert_eq!(half.failures[0].errors[0].reason_code, "ACCOUNT_INELIGIBLE");
     assert!(!half.failures[0].recoverable());
 
-    let err = client
-        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345")]))
-        .await
-        .unwrap_err();
+    let err = client.push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap_err();
     assert!(
         matches!(&err, MdesClientError::AllAccountsFailed { failures, .. } if failures[0].push_account_id == "A1"),
         "{err:?}"
@@ -269,16 +216,9 @@ async fn error_wrapper_400_carries_reason_and_recoverable() {
             json!({"responseId": "5d", "errors": [{"source": "INPUT", "reasonCode": "INVALID_FIELD_LENGTH", "description": "Invalid Field Length - x", "errorCode": "1234", "recoverable": false}]}),
         )
     });
-    let err = h::client(&mdes.base_url)
-        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345")]))
-        .await
-        .unwrap_err();
+    let err = h::client(&mdes.base_url).push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap_err();
     match &err {
-        MdesClientError::Mdes {
-            status,
-            response_id,
-            errors,
-        } => {
+        MdesClientError::Mdes { status, response_id, errors } => {
             assert_eq!((*status, response_id.as_deref()), (400, Some("5d")));
             assert_eq!(errors[0].error_code.as_deref(), Some("1234"));
         }
@@ -293,14 +233,8 @@ async fn error_wrapper_400_carries_reason_and_recoverable() {
 async fn gateway_401_when_the_signature_is_wrong() {
     // The stand-in's verifier, not a script, refuses: the client signs with another key.
     let mdes = h::start(|_, _| json(200, json!({"tokenRequestors": []})));
-    let err = h::client_with_wrong_signing_key(&mdes.base_url)
-        .get_eligible_token_requestors(&ranges())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, MdesClientError::Gateway { status: 401, .. }),
-        "{err:?}"
-    );
+    let err = h::client_with_wrong_signing_key(&mdes.base_url).get_eligible_token_requestors(&ranges()).await.unwrap_err();
+    assert!(matches!(&err, MdesClientError::Gateway { status: 401, .. }), "{err:?}");
     assert_eq!(err.reason_code(), Some("AUTHENTICATION_FAILED"));
     assert!(!err.recoverable());
     assert!(err.to_string().contains("AUTHENTICATION_FAILED"));
@@ -310,14 +244,8 @@ async fn gateway_401_when_the_signature_is_wrong() {
 #[tokio::test]
 async fn gateway_400_invalid_body_hash_when_the_body_changes_in_transit() {
     let mdes = h::start_with(h::Gateway { alter_body: true }, |_, _| json(200, json!({})));
-    let err = h::client(&mdes.base_url)
-        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345")]))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, MdesClientError::Gateway { status: 400, .. }),
-        "{err:?}"
-    );
+    let err = h::client(&mdes.base_url).push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap_err();
+    assert!(matches!(&err, MdesClientError::Gateway { status: 400, .. }), "{err:?}");
     assert_eq!(err.reason_code(), Some("INVALID_BODY_HASH"));
 }
 
@@ -327,47 +255,26 @@ async fn server_errors_retry_reads_but_never_a_push() {
         if n < 3 {
             json(503, json!({}))
         } else {
-            json(
-                200,
-                json!({"mediaContents": [{"type": "image/png", "data": "iVBORw0KGgo=", "height": "192", "width": "192"}]}),
-            )
+            json(200, json!({"mediaContents": [{"type": "image/png", "data": "iVBORw0KGgo=", "height": "192", "width": "192"}]}))
         }
     });
     let client = h::client(&mdes.base_url);
-    let asset = client
-        .get_asset("3789637f-32a1-4810-a138-4bf34501c509")
-        .await
-        .unwrap();
+    let asset = client.get_asset("3789637f-32a1-4810-a138-4bf34501c509").await.unwrap();
     assert_eq!(asset.media_contents[0].media_type, "image/png");
     assert_eq!(mdes.hits(), 3, "two retries, then success");
-    assert_eq!(
-        mdes.last().path,
-        "/mdes/issuer-assets/1/0/asset/tokenrequestor/3789637f-32a1-4810-a138-4bf34501c509"
-    );
+    assert_eq!(mdes.last().path, "/mdes/issuer-assets/1/0/asset/tokenrequestor/3789637f-32a1-4810-a138-4bf34501c509");
     assert_eq!(mdes.last().method, "GET");
     assert!(mdes.last().signature_ok);
 
     let always_500 = h::start(|_, _| json(500, json!({})));
-    let err = h::client(&always_500.base_url)
-        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345")]))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, MdesClientError::Http { status: 500, .. }),
-        "{err:?}"
-    );
+    let err =
+        h::client(&always_500.base_url).push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap_err();
+    assert!(matches!(err, MdesClientError::Http { status: 500, .. }), "{err:?}");
     assert!(err.recoverable());
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(
-        always_500.hits(),
-        1,
-        "a push that reached MDES is never repeated"
-    );
+    assert_eq!(always_500.hits(), 1, "a push that reached MDES is never repeated");
 
-    let err = h::client(&always_500.base_url)
-        .get_eligible_token_requestors(&ranges())
-        .await
-        .unwrap_err();
+    let err = h::client(&always_500.base_url).get_eligible_token_requestors(&ranges()).await.unwrap_err();
     assert!(matches!(err, MdesClientError::Http { status: 500, .. }));
     assert_eq!(always_500.hits(), 1 + 3, "reads: 1 + 2 retries");
 }
@@ -392,46 +299,21 @@ async fn html_error_pages_and_truncated_json_are_typed_errors() {
     });
     let client = h::client(&mdes.base_url);
     let err = client.get_asset("html502").await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            MdesClientError::Http {
-                status: 502,
-                detail: "HTML error page"
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, MdesClientError::Http { status: 502, detail: "HTML error page" }), "{err:?}");
     let err = client.get_asset("html200").await.unwrap_err();
-    assert!(
-        matches!(&err, MdesClientError::InvalidResponse { status: 200, detail } if detail.contains("HTML")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, MdesClientError::InvalidResponse { status: 200, detail } if detail.contains("HTML")), "{err:?}");
     let err = client.get_asset("truncated").await.unwrap_err();
-    assert!(
-        matches!(&err, MdesClientError::InvalidResponse { status: 200, detail } if detail.contains("truncated")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, MdesClientError::InvalidResponse { status: 200, detail } if detail.contains("truncated")), "{err:?}");
     let err = client.get_asset("cut").await.unwrap_err();
-    assert!(
-        matches!(&err, MdesClientError::InvalidResponse { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(&err, MdesClientError::InvalidResponse { .. }), "{err:?}");
     let err = client.get_asset("other").await.unwrap_err();
-    assert!(
-        matches!(err, MdesClientError::Http { status: 404, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, MdesClientError::Http { status: 404, .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn timeouts_are_typed_and_a_timed_out_push_is_not_repeated() {
-    let mdes =
-        h::start(|_, _| Reply::After(Duration::from_millis(1_500), Box::new(json(200, json!({})))));
-    let err = h::client(&mdes.base_url)
-        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345")]))
-        .await
-        .unwrap_err();
+    let mdes = h::start(|_, _| Reply::After(Duration::from_millis(1_500), Box::new(json(200, json!({})))));
+    let err = h::client(&mdes.base_url).push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap_err();
     assert!(matches!(err, MdesClientError::Timeout), "{err:?}");
     assert!(err.recoverable());
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -444,38 +326,23 @@ async fn connection_refused_is_typed_and_a_push_is_retried_with_the_same_request
     let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/mdes", gone.local_addr().unwrap());
     drop(gone);
-    let err = h::client(&base)
-        .get_eligible_token_requestors(&ranges())
-        .await
-        .unwrap_err();
+    let err = h::client(&base).get_eligible_token_requestors(&ranges()).await.unwrap_err();
     assert!(matches!(err, MdesClientError::Connect), "{err:?}");
     assert!(err.recoverable());
 
     // MDES comes up while the client backs off: the push goes through on the second attempt,
     // byte-identical, with the requestId it was built with.
     let mdes = h::start_later(Duration::from_millis(150), |req, _| {
-        let id = h::decrypt_push(&req.body)[0]["pushAccountId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        json(
-            200,
-            receipts_body(json!([{"pushAccountId": id, "pushAccountReceipt": "MCC-STL-9"}])),
-        )
+        let id = h::decrypt_push(&req.body)[0]["pushAccountId"].as_str().unwrap().to_owned();
+        json(200, receipts_body(json!([{"pushAccountId": id, "pushAccountReceipt": "MCC-STL-9"}])))
     });
     let mut s = h::settings(&mdes.base_url);
     s.retry_backoff_ms = 600;
     let client = pushprov::mdes::MdesClient::from_settings(&s).unwrap();
-    let out = client
-        .push_multiple_accounts(&push(vec![card("A1", "5123456789012345")]))
-        .await
-        .unwrap();
+    let out = client.push_multiple_accounts(&push(vec![card("A1", "5123456789012345")])).await.unwrap();
     assert_eq!(out.attempts, 2);
     assert_eq!(mdes.hits(), 1);
-    assert_eq!(
-        mdes.last().request_id.as_deref(),
-        Some(out.request_id.as_str())
-    );
+    assert_eq!(mdes.last().request_id.as_deref(), Some(out.request_id.as_str()));
     assert!(mdes.last().signature_ok);
 }
 
@@ -483,29 +350,14 @@ async fn connection_refused_is_typed_and_a_push_is_retried_with_the_same_request
 async fn invalid_requests_are_refused_before_sending() {
     let mdes = h::start(|_, _| json(200, json!({})));
     let client = h::client(&mdes.base_url);
-    let six = (0..6)
-        .map(|i| card(&format!("A{i}"), "5123456789012345"))
-        .collect();
+    let six = (0..6).map(|i| card(&format!("A{i}"), "5123456789012345")).collect();
     let err = client.push_multiple_accounts(&push(six)).await.unwrap_err();
     assert_eq!(err.reason_code(), Some("INVALID_FIELD_VALUE"));
-    let err = client
-        .push_multiple_accounts(&PushRequest::new(
-            "123",
-            vec![card("A", "5123456789012345")],
-        ))
-        .await
-        .unwrap_err();
+    let err = client.push_multiple_accounts(&PushRequest::new("123", vec![card("A", "5123456789012345")])).await.unwrap_err();
     assert_eq!(err.reason_code(), Some("INVALID_FIELD_LENGTH"));
-    let err = client
-        .get_eligible_token_requestors(&["1234".into()])
-        .await
-        .unwrap_err();
+    let err = client.get_eligible_token_requestors(&["1234".into()]).await.unwrap_err();
     assert!(matches!(err, MdesClientError::InvalidRequest(_)));
-    let err = client
-        .get_asset("../../connect/1/0/pushMultipleAccounts")
-        .await
-        .unwrap_err();
+    let err = client.get_asset("../../connect/1/0/pushMultipleAccounts").await.unwrap_err();
     assert!(matches!(err, MdesClientError::InvalidRequest(_)));
     assert_eq!(mdes.hits(), 0);
 }
-

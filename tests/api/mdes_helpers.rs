@@ -14,9 +14,7 @@ use pushprov::mdes::oauth::{self, OAuthError, Signer};
 use pushprov::mdes::{MdesClient, MdesSettings, keys};
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/mdes")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)
 }
 
 /// A request as the stand-in received it.
@@ -55,12 +53,7 @@ impl StandIn {
         self.received.lock().unwrap().len()
     }
     pub fn last(&self) -> Received {
-        self.received
-            .lock()
-            .unwrap()
-            .last()
-            .cloned()
-            .expect("no request received")
+        self.received.lock().unwrap().last().cloned().expect("no request received")
     }
 }
 
@@ -72,30 +65,16 @@ pub struct Gateway {
 }
 
 pub fn start(script: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) -> StandIn {
-    start_on(
-        TcpListener::bind("127.0.0.1:0").unwrap(),
-        Gateway::default(),
-        Arc::new(script),
-    )
+    start_on(TcpListener::bind("127.0.0.1:0").unwrap(), Gateway::default(), Arc::new(script))
 }
 
-pub fn start_with(
-    gateway: Gateway,
-    script: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static,
-) -> StandIn {
-    start_on(
-        TcpListener::bind("127.0.0.1:0").unwrap(),
-        gateway,
-        Arc::new(script),
-    )
+pub fn start_with(gateway: Gateway, script: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) -> StandIn {
+    start_on(TcpListener::bind("127.0.0.1:0").unwrap(), gateway, Arc::new(script))
 }
 
 /// Serves on an address that is not listening yet: for the first `delay` connections are
 /// refused, then the stand-in starts.
-pub fn start_later(
-    delay: Duration,
-    script: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static,
-) -> StandIn {
+pub fn start_later(delay: Duration, script: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) -> StandIn {
     let probe = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = probe.local_addr().unwrap();
     drop(probe);
@@ -107,10 +86,7 @@ pub fn start_later(
         let listener = TcpListener::bind(addr).expect("re-bind the reserved port");
         serve(listener, Gateway::default(), script, rec);
     });
-    StandIn {
-        base_url: format!("http://{addr}/mdes"),
-        received,
-    }
+    StandIn { base_url: format!("http://{addr}/mdes"), received }
 }
 
 fn start_on(listener: TcpListener, gateway: Gateway, script: Script) -> StandIn {
@@ -118,21 +94,11 @@ fn start_on(listener: TcpListener, gateway: Gateway, script: Script) -> StandIn 
     let received = Arc::new(Mutex::new(Vec::new()));
     let rec = received.clone();
     std::thread::spawn(move || serve(listener, gateway, script, rec));
-    StandIn {
-        base_url: format!("http://{addr}/mdes"),
-        received,
-    }
+    StandIn { base_url: format!("http://{addr}/mdes"), received }
 }
 
-fn serve(
-    listener: TcpListener,
-    gateway: Gateway,
-    script: Script,
-    received: Arc<Mutex<Vec<Received>>>,
-) {
-    let issuer_key = keys::load_private_key_pem_file(&fixture("test-only-signing-key.pem"))
-        .unwrap()
-        .to_public_key();
+fn serve(listener: TcpListener, gateway: Gateway, script: Script, received: Arc<Mutex<Vec<Received>>>) {
+    let issuer_key = keys::load_private_key_pem_file(&fixture("test-only-signing-key.pem")).unwrap().to_public_key();
     let port = listener.local_addr().unwrap().port();
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
@@ -186,18 +152,8 @@ fn handle(
         .and_then(|h| oauth::verify_request(&h, &method, &url, &body, issuer_key));
     let request_id = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
-        .and_then(|v| {
-            v.get("requestId")
-                .and_then(|r| r.as_str())
-                .map(str::to_owned)
-        });
-    let rec = Received {
-        method,
-        path,
-        body,
-        signature_ok: verdict.is_ok(),
-        request_id,
-    };
+        .and_then(|v| v.get("requestId").and_then(|r| r.as_str()).map(str::to_owned));
+    let rec = Received { method, path, body, signature_ok: verdict.is_ok(), request_id };
     let n = {
         let mut all = received.lock().unwrap();
         all.push(rec.clone());
@@ -206,10 +162,7 @@ fn handle(
     // Like Mastercard's gateway: bad signatures and body hashes never reach Token Connect.
     let reply = match verdict {
         Ok(()) => script(&rec, n),
-        Err(OAuthError::BodyHashMismatch {
-            calculated,
-            received,
-        }) => gateway_error(
+        Err(OAuthError::BodyHashMismatch { calculated, received }) => gateway_error(
             400,
             "INVALID_BODY_HASH",
             &format!(

@@ -210,10 +210,13 @@ async fn parallel_reviews_send_one_code(engine: Engine) {
     let card = card(&app, "quinn", "0105").await;
     let path = format!("/add/review?tr={WALLET}&cards={card}");
     let pages = join_all((0..PARALLEL).map(|_| app.get_html(&path))).await;
-    let mut codes: Vec<String> = pages.iter().map(|(status, html)| {
-        assert_eq!(*status, 200);
-        shown_code(html)
-    }).collect();
+    let mut codes: Vec<String> = pages
+        .iter()
+        .map(|(status, html)| {
+            assert_eq!(*status, 200);
+            shown_code(html)
+        })
+        .collect();
     codes.dedup();
     assert_eq!(codes.len(), 1, "one code for all: {codes:?}");
 }

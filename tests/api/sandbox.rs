@@ -23,9 +23,8 @@ async fn official_libraries_push_gets_receipts_and_a_jws_that_verifies_against_t
     let sbx = sandbox_app().await;
     let request = push_request(trid::WALLET, vec![account("card-1", ALICE_APPROVED), account("card-2", QUINN_DECLINED)]);
     let cert = sbx.encryption_cert();
-    let out = sbx
-        .official("POST", "/connect/1/0/pushMultipleAccounts", Some(request.clone()), &["--cert", &cert, "--send"])
-        .await;
+    let out =
+        sbx.official("POST", "/connect/1/0/pushMultipleAccounts", Some(request.clone()), &["--cert", &cert, "--send"]).await;
     assert_eq!(out["status"], 200, "{out}");
     let body = &out["body"];
     assert!(body.get("errors").is_none(), "{body}");
@@ -66,9 +65,7 @@ async fn official_libraries_push_gets_receipts_and_a_jws_that_verifies_against_t
 async fn official_libraries_get_eligible_token_requestors_and_assets() {
     let sbx = sandbox_app().await;
     let ask = |ranges: Vec<&str>| json!({"requestId": "req-1", "accountRanges": ranges});
-    let out = sbx
-        .official("POST", "/connect/1/0/getEligibleTokenRequestors", Some(ask(vec![CREDIT_RANGE])), &["--send"])
-        .await;
+    let out = sbx.official("POST", "/connect/1/0/getEligibleTokenRequestors", Some(ask(vec![CREDIT_RANGE])), &["--send"]).await;
     assert_eq!(out["status"], 200, "{out}");
     let trs = out["body"]["tokenRequestors"].as_array().unwrap();
     let ids: Vec<&str> = trs.iter().map(|t| t["tokenRequestorId"].as_str().unwrap()).collect();
@@ -98,21 +95,16 @@ async fn official_libraries_get_eligible_token_requestors_and_assets() {
 
     // A 19-digit range matches exactly; the unserved range matches nothing.
     let padded = format!("{DEBIT_RANGE:0<19}");
-    let out = sbx
-        .official("POST", "/connect/1/0/getEligibleTokenRequestors", Some(ask(vec![&padded])), &["--send"])
-        .await;
-    let ids: Vec<Value> = out["body"]["tokenRequestors"].as_array().unwrap().iter().map(|t| t["tokenRequestorId"].clone()).collect();
+    let out = sbx.official("POST", "/connect/1/0/getEligibleTokenRequestors", Some(ask(vec![&padded])), &["--send"]).await;
+    let ids: Vec<Value> =
+        out["body"]["tokenRequestors"].as_array().unwrap().iter().map(|t| t["tokenRequestorId"].clone()).collect();
     assert!(ids.contains(&json!(trid::DEBIT_ONLY)));
-    let out = sbx
-        .official("POST", "/connect/1/0/getEligibleTokenRequestors", Some(ask(vec![UNSERVED_RANGE])), &["--send"])
-        .await;
+    let out = sbx.official("POST", "/connect/1/0/getEligibleTokenRequestors", Some(ask(vec![UNSERVED_RANGE])), &["--send"]).await;
     assert_eq!(out["body"]["tokenRequestors"], json!([]));
 
     // Logos: PNG 192×192 and SVG; the hostile TR's SVG carries a script.
     let asset = hostile["imageAssetId"].as_str().unwrap();
-    let out = sbx
-        .official("GET", &format!("/issuer-assets/1/0/asset/tokenrequestor/{asset}"), None, &["--send"])
-        .await;
+    let out = sbx.official("GET", &format!("/issuer-assets/1/0/asset/tokenrequestor/{asset}"), None, &["--send"]).await;
     assert_eq!(out["status"], 200, "{out}");
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -203,7 +195,10 @@ async fn every_input_error_has_its_reason_code() {
         input("MISSING_REQUIRED_FIELD")
     );
     assert_eq!(
-        code(sbx.call("POST", "/connect/1/0/getEligibleTokenRequestors", br#"{"requestId":"r","accountRanges":["52"]}"#.to_vec()).await),
+        code(
+            sbx.call("POST", "/connect/1/0/getEligibleTokenRequestors", br#"{"requestId":"r","accountRanges":["52"]}"#.to_vec())
+                .await
+        ),
         input("INVALID_FIELD_LENGTH")
     );
     let mut r = push_request(trid::WALLET, vec![account("a", ALICE_APPROVED)]);
@@ -239,7 +234,10 @@ async fn every_input_error_has_its_reason_code() {
     r["pushFundingAccount"] = payload;
     assert_eq!(code(sbx.call("POST", op, serde_json::to_vec(&r).unwrap()).await), input("INVALID_JSON"));
     // Unknown TR; two cards to a single-card TR.
-    assert_eq!(code(sbx.push(push_request("50199999999", vec![account("a", ALICE_APPROVED)])).await), input("INVALID_FIELD_VALUE"));
+    assert_eq!(
+        code(sbx.push(push_request("50199999999", vec![account("a", ALICE_APPROVED)])).await),
+        input("INVALID_FIELD_VALUE")
+    );
     let two = vec![account("a", ALICE_APPROVED), account("b", QUINN_DECLINED)];
     let a = sbx.push(push_request(trid::MERCHANT, two)).await;
     assert!(a.body.to_string().contains("multiple"), "{}", a.body);
@@ -270,7 +268,10 @@ async fn accounts_fail_one_by_one_ineligible_expired_and_mdes_errors() {
     assert_eq!(err("unserved")["reasonCode"], "ACCOUNT_INELIGIBLE");
     assert_eq!(err("expired")["reasonCode"], "INVALID_FIELD_VALUE");
     assert_eq!((err("recoverable")["source"].clone(), err("recoverable")["recoverable"].clone()), (json!("MDES"), json!(true)));
-    assert_eq!((err("fatal")["reasonCode"].clone(), err("fatal")["recoverable"].clone()), (json!("AUTHORIZATION_FAILED"), json!(false)));
+    assert_eq!(
+        (err("fatal")["reasonCode"].clone(), err("fatal")["recoverable"].clone()),
+        (json!("AUTHORIZATION_FAILED"), json!(false))
+    );
     assert!(a.body["signature"].is_string(), "one receipt was issued, so the push is signed");
 
     // A credit card to the debit-only TR is ineligible; with no receipt at all, errors[] says so too.

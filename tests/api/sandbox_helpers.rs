@@ -149,9 +149,8 @@ pub fn first_error(body: &Value) -> (String, String) {
         .pointer("/Errors/Error/0")
         .map(|e| (e["Source"].as_str().unwrap_or("").to_string(), e["ReasonCode"].as_str().unwrap_or("").to_string()))
         .or_else(|| {
-            body.pointer("/errors/0").map(|e| {
-                (e["source"].as_str().unwrap_or("").to_string(), e["reasonCode"].as_str().unwrap_or("").to_string())
-            })
+            body.pointer("/errors/0")
+                .map(|e| (e["source"].as_str().unwrap_or("").to_string(), e["reasonCode"].as_str().unwrap_or("").to_string()))
         });
     e.unwrap_or_else(|| panic!("no error in {body}"))
 }

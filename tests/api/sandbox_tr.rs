@@ -129,8 +129,12 @@ async fn the_cardholder_can_cancel_or_decline_at_the_tr() {
 async fn a_tampered_query_gets_an_error_page_and_no_tokenization() {
     let sbx = sandbox_app().await;
     let a = sbx.push(push_request(trid::WALLET, vec![account("a", "5204731600014792"), account("b", "5355220100044175")])).await;
-    let receipts: Vec<String> =
-        a.body["pushAccountReceipts"].as_array().unwrap().iter().map(|e| e["pushAccountReceipt"].as_str().unwrap().to_string()).collect();
+    let receipts: Vec<String> = a.body["pushAccountReceipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pushAccountReceipt"].as_str().unwrap().to_string())
+        .collect();
     let uri = a.body["availablePushMethods"][0]["uri"].as_str().unwrap();
     let sig = a.body["signature"].as_str().unwrap();
     let mut bad_sig = sig.to_string();
@@ -141,7 +145,8 @@ async fn a_tampered_query_gets_an_error_page_and_no_tokenization() {
         tr_url(uri, &receipts[0], CALLBACK, sig),
         tr_url(uri, &receipts.join(","), CALLBACK, &bad_sig),
         tr_url(uri, &receipts.join(","), CALLBACK, "not-a-jws"),
-        tr_url(uri, &receipts.join(","), CALLBACK, sig).replace("completeWebsiteActivation=true", "completeWebsiteActivation=false"),
+        tr_url(uri, &receipts.join(","), CALLBACK, sig)
+            .replace("completeWebsiteActivation=true", "completeWebsiteActivation=false"),
         format!("{uri}?pushAccountReceipts={}", receipts.join(",")),
     ] {
         let page = get(&sbx, &url).await;

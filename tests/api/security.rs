@@ -157,7 +157,12 @@ async fn the_sign_in_page_never_sends_anyone_elsewhere() {
 /// token event could change.
 async fn state_snapshot(app: &TestApp) -> String {
     let mut parts = Vec::new();
-    for record in app.store.provisionings_of(app.store.credentials(&pushprov::domain::Login::parse("quinn").unwrap()).await.unwrap().unwrap().0).await.unwrap() {
+    for record in app
+        .store
+        .provisionings_of(app.store.credentials(&pushprov::domain::Login::parse("quinn").unwrap()).await.unwrap().unwrap().0)
+        .await
+        .unwrap()
+    {
         parts.push(format!(
             "{} {} {:?} {:?} {:?} {}",
             record.id,
@@ -168,7 +173,10 @@ async fn state_snapshot(app: &TestApp) -> String {
             record.push_count
         ));
         let receipts: Vec<&str> = record.accounts.iter().filter_map(|a| a.receipt.as_deref()).collect();
-        parts.push(format!("{:?}", app.store.latest_token_events(&receipts).await.unwrap().iter().map(|e| e.status.clone()).collect::<Vec<_>>()));
+        parts.push(format!(
+            "{:?}",
+            app.store.latest_token_events(&receipts).await.unwrap().iter().map(|e| e.status.clone()).collect::<Vec<_>>()
+        ));
     }
     parts.join("\n")
 }
@@ -191,12 +199,24 @@ async fn a_thousand_hostile_callbacks_and_token_events_change_nothing() {
     let (_, review) = app.get_html(&format!("/add/review?tr=50100000001&cards={card}")).await;
     let value = |name: &str| {
         let doc = Html::parse_document(&review);
-        doc.select(&Selector::parse(&format!("input[name={name}]")).unwrap()).next().unwrap().value().attr("value").unwrap().to_string()
+        doc.select(&Selector::parse(&format!("input[name={name}]")).unwrap())
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_string()
     };
     let pushed = app
         .post_form(
             "/add/push",
-            &[("csrf_token", &value("csrf_token")), ("submission_id", &value("submission_id")), ("tr", "50100000001"), ("cards", &card), ("password", "quinn-demo-2026")],
+            &[
+                ("csrf_token", &value("csrf_token")),
+                ("submission_id", &value("submission_id")),
+                ("tr", "50100000001"),
+                ("cards", &card),
+                ("password", "quinn-demo-2026"),
+            ],
         )
         .await;
     let record = location(&pushed);
@@ -204,7 +224,10 @@ async fn a_thousand_hostile_callbacks_and_token_events_change_nothing() {
     let tr_url = location(&handed_off);
     let callback = reqwest::Url::parse(&tr_url).unwrap().query_pairs().find(|(k, _)| k == "callbackURL").unwrap().1.to_string();
     let real_token = callback.rsplit('/').next().unwrap().to_string();
-    let receipt = app.store.provisioning(record.trim_start_matches("/provisioning/")).await.unwrap().unwrap().accounts[0].receipt.clone().unwrap();
+    let receipt = app.store.provisioning(record.trim_start_matches("/provisioning/")).await.unwrap().unwrap().accounts[0]
+        .receipt
+        .clone()
+        .unwrap();
     let before = state_snapshot(&app).await;
 
     let secret = hex::decode(std::fs::read_to_string(app.settings.data_dir.join("token-events.key")).unwrap().trim()).unwrap();
@@ -217,8 +240,17 @@ async fn a_thousand_hostile_callbacks_and_token_events_change_nothing() {
         let (status, what) = match i % 11 {
             // Forged tokens of every shape.
             0 => {
-                let token: String = (0..43).map(|_| char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[rng.random_range(0..64)])).collect();
-                (app.get(&format!("/provisioning/return/{token}?pushAccountReceipts={receipt}&status=APPROVED")).await.status(), "forged token")
+                let token: String = (0..43)
+                    .map(|_| {
+                        char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[rng.random_range(0..64)])
+                    })
+                    .collect();
+                (
+                    app.get(&format!("/provisioning/return/{token}?pushAccountReceipts={receipt}&status=APPROVED"))
+                        .await
+                        .status(),
+                    "forged token",
+                )
             }
             1 => {
                 let len = rng.random_range(0..200);
@@ -231,14 +263,34 @@ async fn a_thousand_hostile_callbacks_and_token_events_change_nothing() {
             // The real token with hostile parameters, from no session at all.
             3 => {
                 let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-                (anonymous.get(format!("{callback}?status=APPROVED&pushAccountReceipts={receipt}")).send().await.unwrap().status(), "no session")
+                (
+                    anonymous
+                        .get(format!("{callback}?status=APPROVED&pushAccountReceipts={receipt}"))
+                        .send()
+                        .await
+                        .unwrap()
+                        .status(),
+                    "no session",
+                )
             }
             // Oversize query on the real token (another cardholder).
-            4 => (attacker.client.get(format!("{callback}?status={}", "A".repeat(rng.random_range(600..4000)))).send().await.unwrap().status(), "oversize"),
+            4 => (
+                attacker
+                    .client
+                    .get(format!("{callback}?status={}", "A".repeat(rng.random_range(600..4000))))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                "oversize",
+            ),
             // Token events: unsigned, wrong key, stale, replayed with a changed body, malformed, oversize.
             5 => (post_event(&app, &event_body(&receipt, "DECLINED"), None, 0).await, "unsigned event"),
             6 => (post_event(&app, &event_body(&receipt, "DECLINED"), Some(b"wrong key"), 0).await, "wrong key"),
-            7 => (post_event(&app, &event_body(&receipt, "DECLINED"), Some(&secret), -rng.random_range(301..100_000)).await, "stale"),
+            7 => (
+                post_event(&app, &event_body(&receipt, "DECLINED"), Some(&secret), -rng.random_range(301..100_000)).await,
+                "stale",
+            ),
             8 => {
                 let body = event_body(&receipt, "ACTIVE");
                 let ts = pushprov::store::now_unix();

@@ -65,11 +65,8 @@ async fn a_request_in_flight_cannot_bring_back_an_ended_session(engine: Engine) 
     let id = app.store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
     let sessions = SqlSessionStore::new(app.store.clone());
     let ttl = actix_web::cookie::time::Duration::seconds(600);
-    let state: std::collections::HashMap<String, String> = [
-        (CARDHOLDER_SESSION_KEY.to_string(), id.to_string()),
-        ("csrf_token".to_string(), "\"token\"".to_string()),
-    ]
-    .into();
+    let state: std::collections::HashMap<String, String> =
+        [(CARDHOLDER_SESSION_KEY.to_string(), id.to_string()), ("csrf_token".to_string(), "\"token\"".to_string())].into();
     let key = sessions.save(state.clone(), &ttl).await.unwrap();
     assert_eq!(app.store.live_sessions_of(id).await.unwrap(), 1);
 

@@ -136,9 +136,7 @@ async fn post_without_or_with_a_wrong_csrf_token_is_refused() {
     assert_eq!(missing.status().as_u16(), 403);
     let html = missing.text().await.unwrap();
     assert_eq!(texts_by_testid(&html, "error-page").len(), 1, "an HTML error page");
-    let wrong = app
-        .post_form("/login", &[("csrf_token", "forged"), ("login", "alice"), ("password", "alice-demo-2026")])
-        .await;
+    let wrong = app.post_form("/login", &[("csrf_token", "forged"), ("login", "alice"), ("password", "alice-demo-2026")]).await;
     assert_eq!(wrong.status().as_u16(), 403);
     assert_eq!(app.get("/cards").await.status().as_u16(), 303, "not signed in");
 
@@ -175,9 +173,12 @@ async fn cookie_flags() {
         let form_cookie = app.get("/login").await.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
         let signed_in = app.sign_in("alice", "alice-demo-2026").await;
         assert_eq!(signed_in.status().as_u16(), 303);
-        let session = signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| {
-            c.starts_with(&format!("{}=", app.settings.session.cookie_name))
-        });
+        let session = signed_in
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with(&format!("{}=", app.settings.session.cookie_name)));
         (form_cookie, session.expect("the session cookie is set at sign-in"))
     }
     let app = spawn_app(Engine::Sqlite).await;
@@ -196,7 +197,8 @@ async fn cookie_flags() {
     let token = crate::helpers::csrf_in(&page.text().await.unwrap()).unwrap();
     let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let fields = [("csrf_token", token.as_str()), ("login", "alice"), ("password", "alice-demo-2026"), ("next", "/cards")];
-    let signed_in = plain.post(secure.url("/login")).header("cookie", form.split(';').next().unwrap()).form(&fields).send().await.unwrap();
+    let signed_in =
+        plain.post(secure.url("/login")).header("cookie", form.split(';').next().unwrap()).form(&fields).send().await.unwrap();
     assert_eq!(signed_in.status().as_u16(), 303);
     let session = signed_in.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(session.contains("Secure"), "{session}");

@@ -110,7 +110,8 @@ pub async fn outcomes_until(app: &TestApp, record: &str, done: impl Fn(&[String]
         let (_, html) = app.get_html(record).await;
         let doc = Html::parse_document(&html);
         let selector = Selector::parse("[data-testid=outcome]").unwrap();
-        let codes: Vec<String> = doc.select(&selector).filter_map(|e| e.value().attr("data-outcome")).map(str::to_string).collect();
+        let codes: Vec<String> =
+            doc.select(&selector).filter_map(|e| e.value().attr("data-outcome")).map(str::to_string).collect();
         if done(&codes) {
             return (codes, html);
         }
@@ -130,7 +131,6 @@ pub async fn record_of(app: &TestApp, record_path: &str) -> pushprov::store::Pro
     let id = record_path.trim_start_matches("/provisioning/");
     app.store.provisioning(id).await.unwrap().unwrap()
 }
-
 
 /// The `callbackURL` a hand-off URL carries to the TR.
 pub fn callback_of(tr_url: &str) -> String {

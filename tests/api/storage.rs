@@ -1,6 +1,6 @@
 use sqlx::Connection;
 
-use crate::helpers::{demo_numbers, Engine, spawn_app, start, test_settings};
+use crate::helpers::{Engine, demo_numbers, spawn_app, start, test_settings};
 use crate::on_both_engines;
 
 on_both_engines!(account_numbers_are_encrypted_at_rest, demo_data_is_loaded_once);

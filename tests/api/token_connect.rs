@@ -28,7 +28,10 @@ async fn the_journey_completes_at_every_spec_minimal_token_requestor(engine: Eng
     for tr in [trid::LITE, trid::APP_LINKS, trid::NO_SIGNATURE, trid::HOSTILE] {
         let record = pushed(&app, "quinn", tr, &[&card]).await;
         let tr_url = continue_to_tr(&app, &record).await;
-        assert!(tr_url.starts_with(&format!("{}/sandbox/tr/{tr}/push?", app.address)), "the WEB URI of the push answer: {tr_url}");
+        assert!(
+            tr_url.starts_with(&format!("{}/sandbox/tr/{tr}/push?", app.address)),
+            "the WEB URI of the push answer: {tr_url}"
+        );
         assert_eq!(tr_url.contains("signature"), tr != trid::NO_SIGNATURE, "{tr_url}");
         assert!(!tr_url.contains("signature=&") && !tr_url.ends_with("signature="), "never an empty signature: {tr_url}");
         if tr == trid::LITE {
@@ -104,7 +107,11 @@ async fn app_links_and_custom_schemes_are_handed_off_on_phones() {
     let android = phone(&app, "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile");
     let iphone = phone(&app, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15");
     for (device, expected_start, expected_end) in [
-        (&android, "intent://push?pushAccountReceipts=MCC-", "#Intent;scheme=sandboxwallet;package=com.example.sandboxwallet;end"),
+        (
+            &android,
+            "intent://push?pushAccountReceipts=MCC-",
+            "#Intent;scheme=sandboxwallet;package=com.example.sandboxwallet;end",
+        ),
         (&iphone, "sandboxwallet://push?pushAccountReceipts=MCC-", ""),
     ] {
         sign_in(device, "quinn").await;
@@ -129,11 +136,18 @@ async fn a_push_answer_without_a_usable_uri_is_a_clear_failure() {
     let (status, html) = app.get_html(&record).await;
     assert_eq!((status, view(&html).as_str()), (502, "failed"));
     let message = crate::helpers::texts_by_testid(&html, "failure-message");
-    assert_eq!(message, ["This wallet or merchant can't be reached from this device, so nothing was added. You can try from another device."]);
+    assert_eq!(
+        message,
+        ["This wallet or merchant can't be reached from this device, so nothing was added. You can try from another device."]
+    );
     assert!(!html.contains("javascript:"), "the URI is never shown or linked");
     let stored = record_of(&app, &record).await;
     assert_eq!(stored.error_reason.as_deref(), Some("NO_PUSH_METHOD"));
-    assert_eq!(app.get(&format!("{record}/continue")).await.status().as_u16(), 303, "continue leads back to the page, not to the URI");
+    assert_eq!(
+        app.get(&format!("{record}/continue")).await.status().as_u16(),
+        303,
+        "continue leads back to the page, not to the URI"
+    );
     assert_eq!(location(&app.get(&format!("{record}/continue")).await), record);
 }
 
@@ -157,8 +171,12 @@ async fn issuer_initiated_digitization_data_when_the_bank_asks_for_it() {
         let record = pushed(&app, "quinn", trid::PROPRIETARY, &[&card]).await;
         let tr_url = continue_to_tr(&app, &record).await;
         let receipt = record_of(&app, &record).await.accounts[0].receipt.clone().unwrap();
-        let iidd: Vec<String> =
-            reqwest::Url::parse(&tr_url).unwrap().query_pairs().filter(|(k, _)| k == "iidd").map(|(_, v)| v.to_string()).collect();
+        let iidd: Vec<String> = reqwest::Url::parse(&tr_url)
+            .unwrap()
+            .query_pairs()
+            .filter(|(k, _)| k == "iidd")
+            .map(|(_, v)| v.to_string())
+            .collect();
         if asked {
             assert_eq!(iidd.len(), 1, "{tr_url}");
             use base64::Engine as _;

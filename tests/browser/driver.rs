@@ -302,10 +302,8 @@ impl Browser {
         }
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let state = self
-                .client
-                .execute("return window.__pushprovOldPage === true ? 'old' : document.readyState;", vec![])
-                .await;
+            let state =
+                self.client.execute("return window.__pushprovOldPage === true ? 'old' : document.readyState;", vec![]).await;
             if let Ok(Value::String(s)) = &state
                 && s == "complete"
             {

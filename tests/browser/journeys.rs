@@ -155,7 +155,9 @@ async fn approved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approved_at_spec_minimal_token_requestors() {
     let app = portal(|_| {}).await;
-    for (trid, name) in [("50100000006", "Sandbox Lite Wallet (spec-minimal)"), ("50100000008", "Sandbox Unsigned Shop (no signature)")] {
+    for (trid, name) in
+        [("50100000006", "Sandbox Lite Wallet (spec-minimal)"), ("50100000008", "Sandbox Unsigned Shop (no signature)")]
+    {
         let mut b = Browser::start(&format!("spec-minimal-{trid}"), &app.address).await;
         to_review_at(&mut b, "8017", trid, name).await;
         let record = push_at(&mut b, name).await;
@@ -250,7 +252,11 @@ async fn session_expires_while_at_the_token_requestor() {
     tokio::time::sleep(Duration::from_secs(IDLE_SECS + 1)).await;
     b.click("tr-accept").await;
     b.step("signed-out-on-return", "/login?reason=expired&next=/provisioning/return/").await;
-    assert!(b.text("sign-in-notice").await.contains("signed out after a period of inactivity"), "{}", b.text("sign-in-notice").await);
+    assert!(
+        b.text("sign-in-notice").await.contains("signed out after a period of inactivity"),
+        "{}",
+        b.text("sign-in-notice").await
+    );
     sign_in(&mut b, "quinn", &record).await;
     assert_eq!(b.path().await, record, "back on the same record after signing in");
     refresh_until(&mut b, &record, "added", false).await;

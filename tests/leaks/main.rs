@@ -70,9 +70,7 @@ impl Seen {
 fn leaks(text: &str, number: &str) -> bool {
     let head = &number[..12];
     let tail = &number[number.len() - 12..];
-    text.split(|c: char| !c.is_ascii_digit())
-        .filter(|run| run.len() >= 12)
-        .any(|run| run.contains(head) || run.contains(tail))
+    text.split(|c: char| !c.is_ascii_digit()).filter(|run| run.len() >= 12).any(|run| run.contains(head) || run.contains(tail))
 }
 
 #[tokio::test]
@@ -151,7 +149,11 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
         for secret in &secrets {
             assert!(secret.len() >= 16, "{secret}");
             let line = log_text.lines().find(|l| l.contains(secret.as_str()));
-            assert!(line.is_none(), "a one-time secret in the logs: {}", line.unwrap_or_default().chars().take(400).collect::<String>());
+            assert!(
+                line.is_none(),
+                "a one-time secret in the logs: {}",
+                line.unwrap_or_default().chars().take(400).collect::<String>()
+            );
         }
         // …and no key material or Authorization header is.
         assert!(!log_text.contains("PRIVATE KEY") && !log_text.contains("oauth_signature="), "no keys or signatures in logs");
@@ -159,7 +161,11 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
         for number in demo_numbers() {
             assert!(!leaks(&pages, number), "{} digits of a demo account number in a page, URL or header", number.len());
             let line = log_text.lines().find(|l| leaks(l, number)).map(|l| l.replace(number, "<PAN>"));
-            assert!(line.is_none(), "a demo account number in the logs, in: {}", line.unwrap_or_default().chars().take(600).collect::<String>());
+            assert!(
+                line.is_none(),
+                "a demo account number in the logs, in: {}",
+                line.unwrap_or_default().chars().take(600).collect::<String>()
+            );
         }
     }
 }

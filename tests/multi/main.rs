@@ -10,11 +10,11 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod database;
+mod killed;
+mod mdes_faults;
 mod proxy;
 mod two_instances;
-mod killed;
-mod database;
-mod mdes_faults;
 
 use std::path::Path;
 
@@ -71,11 +71,7 @@ pub fn data_dir(world: &World) -> &Path {
 
 /// A browser: cookies kept, redirects not followed.
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap()
 }
 
 pub const WALLET: &str = "50100000001";
@@ -117,11 +113,8 @@ pub fn record_view(html: &str) -> (String, Vec<String>) {
 impl Browser {
     pub fn new(world: &World) -> Self {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_provider(jar.clone())
-            .build()
-            .unwrap();
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_provider(jar.clone()).build().unwrap();
         Self { client, jar, portal: world.portal.url.clone(), sandbox: world.sandbox.url.clone() }
     }
 
@@ -205,8 +198,13 @@ impl Browser {
         let page = self.client.get(tr_url).send().await.unwrap();
         assert_eq!(page.status().as_u16(), 200);
         let action = form_action(&page.text().await.unwrap());
-        let terms =
-            self.client.post(format!("{}{action}", self.sandbox)).form(&[("step", "sign_in"), ("name", "Alice")]).send().await.unwrap();
+        let terms = self
+            .client
+            .post(format!("{}{action}", self.sandbox))
+            .form(&[("step", "sign_in"), ("name", "Alice")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(terms.status().as_u16(), 200);
         let action = form_action(&terms.text().await.unwrap());
         let back = self.client.post(format!("{}{action}", self.sandbox)).form(&[("step", step)]).send().await.unwrap();

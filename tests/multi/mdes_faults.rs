@@ -123,6 +123,9 @@ async fn mdes_timeout_5xx_and_refusal_at_each_call() {
         let (_, html) = browser.page(&path).await;
         assert_eq!(record_view(&html).0, "hand-off", "{kind:?}: pushed on retry");
         let sent: Vec<String> = world.sandbox.pushes()[before..].to_vec();
-        assert!(!sent.is_empty() && sent.iter().all(|r| *r == record.request_id), "{kind:?}: only the record's requestId: {sent:?}");
+        assert!(
+            !sent.is_empty() && sent.iter().all(|r| *r == record.request_id),
+            "{kind:?}: only the record's requestId: {sent:?}"
+        );
     }
 }

@@ -51,11 +51,8 @@ impl Proxy {
     }
 
     fn serve(&self, listener: std::net::TcpListener) {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(0)
-            .build()
-            .unwrap();
+        let client =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(0).build().unwrap();
         let state = self.control.clone();
         let server = HttpServer::new(move || {
             App::new()

@@ -56,15 +56,23 @@ async fn a_journey_started_on_a_finishes_on_b() {
     // old cookie, replayed to A, is signed in no more.
     let cookie = browser.cookie_header();
     let replay = || async {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-            .get(format!("{}/cards", browser.portal)).header("cookie", cookie.clone()).send().await.unwrap()
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}/cards", browser.portal))
+            .header("cookie", cookie.clone())
+            .send()
+            .await
+            .unwrap()
     };
     world.portal.route_to(&a_url);
     assert_eq!(replay().await.status().as_u16(), 200, "the session works on A");
     world.portal.route_to(&b_url);
     let (_, cards) = browser.page("/cards").await;
     let csrf = crate::input(&cards, "csrf_token").expect("a sign-out form on /cards");
-    let out = browser.client.post(format!("{}/logout", browser.portal)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    let out =
+        browser.client.post(format!("{}/logout", browser.portal)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
     assert_eq!(out.status().as_u16(), 303);
     world.portal.route_to(&a_url);
     let after = replay().await;
@@ -117,7 +125,10 @@ async fn token_events_early_twice_and_late_on_either_instance() {
     assert_eq!(post_event(&world, &receipt, "ev-1", "ACTIVE", "2026-11-26T10:00:02Z").await, 200, "early, at B");
     world.portal.route_to(&a_url);
     assert_eq!(post_event(&world, &receipt, "ev-1", "ACTIVE", "2026-11-26T10:00:02Z").await, 200, "twice, at A");
-    let record = store.provisionings_of(store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0).await.unwrap();
+    let record = store
+        .provisionings_of(store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0)
+        .await
+        .unwrap();
     assert_eq!(record[0].state, pushprov::domain::ProvisioningState::Created, "the answer is not stored yet");
     world.sandbox.hold_answers(false);
     let pushed = post.await.unwrap().unwrap();

@@ -7,8 +7,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, html};
-use crate::catalog::{Device, Ineligible, why_ineligible};
 use crate::catalog::MAX_CARDS_PER_PUSH;
+use crate::catalog::{Device, Ineligible, why_ineligible};
 use crate::mdes::model::{TokenRequestor, TokenRequestorType};
 use crate::provisioning::{Journey, JourneyError, StepUp, shared_fields};
 use crate::store::{Cardholder, CodeIssue, FundingAccount};
@@ -164,9 +164,10 @@ impl Context {
     }
 
     fn requestor(&self, trid: &str) -> Result<&TokenRequestor, AppError> {
-        self.catalogue.iter().find(|t| t.token_requestor_id == trid).ok_or(AppError::BadRequest(
-            "That wallet or merchant is not available. Please choose again.",
-        ))
+        self.catalogue
+            .iter()
+            .find(|t| t.token_requestor_id == trid)
+            .ok_or(AppError::BadRequest("That wallet or merchant is not available. Please choose again."))
     }
 }
 
@@ -448,7 +449,16 @@ pub async fn push(
         StepUp::Otp => {
             let who_tries = crate::auth::Attempter { login: &ctx.cardholder.login, address: &address };
             let purpose = crate::auth::code_purpose(&form.tr, &selection.card_ids);
-            crate::auth::check_code(&state.store, limits, &who_tries, ctx.cardholder.id, &purpose, &form.submission_id, &form.code).await
+            crate::auth::check_code(
+                &state.store,
+                limits,
+                &who_tries,
+                ctx.cardholder.id,
+                &purpose,
+                &form.submission_id,
+                &form.code,
+            )
+            .await
         }
     };
     let confirmed = match checked {
@@ -499,8 +509,12 @@ pub fn journey_error(e: JourneyError) -> AppError {
         }
         JourneyError::UnknownRequestor => AppError::BadRequest("That wallet or merchant is not available any more."),
         JourneyError::NotFound => AppError::NotFound,
-        JourneyError::AlreadyUsed => AppError::Gone("This link was already used. Your cards' status is on the Where my cards are page."),
-        JourneyError::Expired => AppError::Gone("This link has expired. If your card was not added, please start again from your cards."),
+        JourneyError::AlreadyUsed => {
+            AppError::Gone("This link was already used. Your cards' status is on the Where my cards are page.")
+        }
+        JourneyError::Expired => {
+            AppError::Gone("This link has expired. If your card was not added, please start again from your cards.")
+        }
         JourneyError::InProgress => AppError::Conflict("We are still sending your cards. Refresh this page in a few seconds."),
         JourneyError::StepUpRequired => {
             AppError::BadRequest("For your security, please confirm it is you again. Start again from your cards.")

@@ -15,10 +15,8 @@ pub async fn logo(state: web::Data<AppState>, req: HttpRequest, asset_id: web::P
         return Err(AppError::NotFound);
     }
     let logos = state.store.logos(&asset_id).await?;
-    let logo = logos
-        .iter()
-        .find(|l| l.media_type == "image/png")
-        .or_else(|| logos.iter().find(|l| l.media_type == "image/svg+xml"));
+    let logo =
+        logos.iter().find(|l| l.media_type == "image/png").or_else(|| logos.iter().find(|l| l.media_type == "image/svg+xml"));
     let Some(logo) = logo else {
         // Not fetched (yet): getAsset failed, or MDES gave an id with no
         // image. The neutral placeholder, never a broken image; not cached,

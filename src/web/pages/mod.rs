@@ -11,10 +11,10 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 
+use super::AppState;
 use super::assets;
 use super::error::AppError;
 use super::session::SignedIn;
-use super::AppState;
 use crate::config::Settings;
 use crate::store::{Cardholder, FundingAccount};
 

@@ -62,7 +62,12 @@ struct RecordPage {
     start_again_url: String,
 }
 
-fn line(account: &crate::store::ProvisioningAccount, outcome: AccountOutcome, funding: &[FundingAccount], tr: &str) -> AccountLine {
+fn line(
+    account: &crate::store::ProvisioningAccount,
+    outcome: AccountOutcome,
+    funding: &[FundingAccount],
+    tr: &str,
+) -> AccountLine {
     let card = funding.iter().find(|f| f.public_id == account.funding_account_id);
     AccountLine {
         label: card.map(|c| c.product.clone()).unwrap_or_else(|| "Card".into()),
@@ -91,7 +96,14 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
     // A card may have been added through an earlier push's receipts whatever
     // became of a later push: then the page says what is known of the cards.
     let known_at_tr = outcomes.iter().any(|o| {
-        matches!(o, AccountOutcome::Added | AccountOutcome::Declined | AccountOutcome::NeedsVerification | AccountOutcome::Suspended | AccountOutcome::Removed)
+        matches!(
+            o,
+            AccountOutcome::Added
+                | AccountOutcome::Declined
+                | AccountOutcome::NeedsVerification
+                | AccountOutcome::Suspended
+                | AccountOutcome::Removed
+        )
     });
     let view = match record.state {
         ProvisioningState::Created | ProvisioningState::PushFailed if known_at_tr => View::Confirmation,
@@ -100,7 +112,9 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
         ProvisioningState::PushFailed => View::Failed,
         ProvisioningState::Pushed => View::HandOff,
         ProvisioningState::HandedOff => View::HandedOff,
-        ProvisioningState::Returned if outcomes.iter().all(|o| matches!(o, AccountOutcome::CancelledAtTr | AccountOutcome::NotSent { .. })) => {
+        ProvisioningState::Returned
+            if outcomes.iter().all(|o| matches!(o, AccountOutcome::CancelledAtTr | AccountOutcome::NotSent { .. })) =>
+        {
             View::Cancelled
         }
         ProvisioningState::Returned => View::Confirmation,
@@ -224,7 +238,13 @@ enum PushAgain {
 /// Pushes record `id` again for this session (it must be the one that
 /// stepped up, recently), then back to its page; or to the review page to
 /// confirm again.
-async fn push_again(state: &AppState, who: &SignedIn, req: &HttpRequest, id: &str, how: PushAgain) -> Result<HttpResponse, AppError> {
+async fn push_again(
+    state: &AppState,
+    who: &SignedIn,
+    req: &HttpRequest,
+    id: &str,
+    how: PushAgain,
+) -> Result<HttpResponse, AppError> {
     let holder = signed_in_cardholder(state, who).await?;
     let binding = who.session.step_up_binding()?;
     let j = journey(state);

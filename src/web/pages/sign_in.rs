@@ -66,14 +66,24 @@ const WRONG_CREDENTIALS: &str = "Wrong login or password.";
 /// `//evil.example` (another site), and a control byte cannot go in a header.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control) && n.len() <= 2048 => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+                && n.len() <= 2048 =>
+        {
             n.to_string()
         }
         _ => "/cards".to_string(),
     }
 }
 
-pub async fn show(state: web::Data<AppState>, req: HttpRequest, query: web::Query<SignInQuery>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<SignInQuery>,
+) -> Result<HttpResponse, AppError> {
     let notice = match query.reason.as_deref() {
         Some("expired") => Some("For your security you were signed out after a period of inactivity. Please sign in again."),
         Some("signed-out") => Some("You have signed out."),
