@@ -1,6 +1,4 @@
-mod helpers;
-mod mdes_helpers;
-mod steps;
+use pushprov_test_support::{helpers, mdes_helpers, on_both_engines, sandbox_helpers, steps};
 
 mod assets;
 mod bad_answers;
@@ -21,5 +19,4 @@ mod storage;
 mod token_connect;
 
 mod sandbox;
-mod sandbox_helpers;
 mod sandbox_tr;

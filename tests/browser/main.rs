@@ -6,9 +6,7 @@
 //! CSP violation or blocked navigation in the browser console, a screenshot,
 //! and zero axe-core WCAG 2.1 A/AA violations.
 
-#[allow(dead_code, unused_imports, unused_macros)]
-#[path = "../api/helpers.rs"]
-mod helpers;
+use pushprov_test_support::helpers;
 
 mod driver;
 mod harness;

@@ -4,13 +4,7 @@
 //! process (portal, MDES client, sandbox, demo TR) at TRACE level is kept and
 //! scanned, along with everything the browser-side client saw.
 
-// Shared with the API tests; not every helper is used here.
-#[allow(dead_code)]
-#[path = "../api/helpers.rs"]
-mod helpers;
-#[allow(dead_code)]
-#[path = "../api/steps.rs"]
-mod steps;
+use pushprov_test_support::{helpers, steps};
 
 use std::sync::{Arc, Mutex, OnceLock};
 

@@ -7,8 +7,7 @@
 
 #![allow(dead_code)]
 
-#[path = "../api/helpers.rs"]
-mod helpers;
+use pushprov_test_support::helpers;
 
 mod database;
 mod killed;

@@ -14,7 +14,7 @@ use pushprov::mdes::oauth::{self, OAuthError, Signer};
 use pushprov::mdes::{MdesClient, MdesSettings, keys};
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mdes").join(name)
+    crate::repository_root().join("tests/fixtures/mdes").join(name)
 }
 
 /// A request as the stand-in received it.

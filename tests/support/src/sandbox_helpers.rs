@@ -124,7 +124,7 @@ impl Sandbox {
 /// Fails (never skips) when python3 or Mastercard's packages are missing:
 /// `scripts/test` installs them.
 pub fn python_client(args: &[String], stdin: &str) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/golden/sandbox_client.py");
+    let script = crate::repository_root().join("scripts/golden/sandbox_client.py");
     let mut child = Command::new("python3")
         .arg(script)
         .args(args)

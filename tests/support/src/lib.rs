@@ -1,0 +1,20 @@
+//! Test support shared by every test target (`tests/api`, `tests/browser`,
+//! `tests/multi`, `tests/leaks`) and the journey benchmark.
+//!
+//! - [`helpers`]: the real application on port 0 with a fresh SQLite file or
+//!   PostgreSQL database, and a cookie-keeping client that does not follow
+//!   redirects; [`on_both_engines!`] runs a test body on both engines.
+//! - [`steps`]: the journey's steps as a browser takes them.
+//! - [`mdes_helpers`]: a scriptable HTTP/1.1 stand-in for MDES.
+//! - [`sandbox_helpers`]: the built-in sandbox driven through Mastercard's
+//!   official Python libraries (`scripts/golden`).
+
+pub mod helpers;
+pub mod mdes_helpers;
+pub mod sandbox_helpers;
+pub mod steps;
+
+/// The repository's root folder: fixtures and scripts are found from here.
+pub fn repository_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
