@@ -3,7 +3,6 @@
 //! encryptor where a test needs many calls or a hand-made mistake.
 
 use std::io::Write as _;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use pushprov::config::Settings;
