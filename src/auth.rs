@@ -26,6 +26,7 @@ fn argon2() -> Argon2<'static> {
 /// Pinning the threshold at 1 MiB keeps large buffers in their own mappings, returned to the
 /// system when freed: 34 MiB. (Same effect as `MALLOC_MMAP_THRESHOLD_=1048576`.) Allocations
 /// of 1 MiB or more are rare elsewhere in the portal; each now costs an mmap/munmap.
+#[allow(unsafe_code)] // the one unsafe call of the portal: a C function of glibc
 fn pin_mmap_threshold() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

@@ -99,7 +99,8 @@ fn crc32(data: &[u8]) -> u32 {
 pub fn logo_png_cached(color: [u8; 3]) -> std::sync::Arc<Vec<u8>> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<[u8; 3], Arc<Vec<u8>>>>> = OnceLock::new();
+    type PngByColour = HashMap<[u8; 3], Arc<Vec<u8>>>;
+    static CACHE: OnceLock<Mutex<PngByColour>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(png) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&color) {
         return png.clone();

@@ -158,7 +158,7 @@ impl Store {
     /// Deletes expired rows on about one new session in 64, so the table
     /// stays small without a background task.
     async fn purge_expired_sessions_sometimes(&self) {
-        if rand::random::<u8>() % 64 != 0 {
+        if !rand::random::<u8>().is_multiple_of(64) {
             return;
         }
         if let Err(e) = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_unix()).execute(&self.pool).await {

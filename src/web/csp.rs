@@ -38,10 +38,10 @@ pub async fn with_nonce(
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.call(req).await?;
     // A handler may set its own, stricter policy (e.g. SVG logos).
-    if !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
-        if let Ok(value) = HeaderValue::from_str(&policy(&nonce)) {
-            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
-        }
+    if !res.headers().contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&policy(&nonce))
+    {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
     }
     Ok(res)
 }

@@ -108,18 +108,6 @@ fn throttle_key(ip: Option<std::net::IpAddr>) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn throttles_count_ipv6_by_network_and_mapped_ipv4_as_ipv4() {
-        let key = |s: &str| super::throttle_key(Some(s.parse().unwrap()));
-        assert_eq!(key("10.99.0.1"), key("::ffff:10.99.0.1"));
-        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"), "one /64");
-        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
-        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
-    }
-}
-
 /// Turns every 4xx/5xx into the HTML error page.
 pub fn error_pages<B: actix_web::body::MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(error::render_error_pages)
@@ -147,4 +135,16 @@ pub fn security_header_list(hsts: bool) -> Vec<(header::HeaderName, &'static str
 
 pub fn security_headers(hsts: bool) -> DefaultHeaders {
     security_header_list(hsts).into_iter().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn throttles_count_ipv6_by_network_and_mapped_ipv4_as_ipv4() {
+        let key = |s: &str| super::throttle_key(Some(s.parse().unwrap()));
+        assert_eq!(key("10.99.0.1"), key("::ffff:10.99.0.1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"), "one /64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+    }
 }

@@ -436,13 +436,14 @@ async fn every_bad_catalogue_answer_is_survived(engine: Engine) {
             failures.push(format!("{}: {problem}", v.label));
         }
         // A wrong-typed optional field of the TR is absent once stored.
-        if v.kind == Kind::WrongType && expect == Expect::Kept {
-            if let Some(name) = v.path.strip_prefix("tokenRequestors.0.").filter(|n| !n.contains('.')) {
-                let tr = app.store.token_requestor(VARIED).await.unwrap();
-                let stored_value = tr.map(|t| serde_json::to_value(t).unwrap()[name].clone()).unwrap_or(Value::Null);
-                if !(stored_value.is_null() || stored_value == json!([])) {
-                    failures.push(format!("{}: stored as {stored_value} instead of absent", v.label));
-                }
+        if v.kind == Kind::WrongType
+            && expect == Expect::Kept
+            && let Some(name) = v.path.strip_prefix("tokenRequestors.0.").filter(|n| !n.contains('.'))
+        {
+            let tr = app.store.token_requestor(VARIED).await.unwrap();
+            let stored_value = tr.map(|t| serde_json::to_value(t).unwrap()[name].clone()).unwrap_or(Value::Null);
+            if !(stored_value.is_null() || stored_value == json!([])) {
+                failures.push(format!("{}: stored as {stored_value} instead of absent", v.label));
             }
         }
         // The pages that show token requestors.

@@ -59,7 +59,7 @@ async fn either_order_offers_only_what_fits() {
     let doc = Html::parse_document(&html);
     let selector = Selector::parse("input[data-testid=card-choice]").unwrap();
     let offered: Vec<_> = doc.select(&selector).map(|e| e.value().attr("value").unwrap().to_string()).collect();
-    assert_eq!(offered, [debit.clone()]);
+    assert_eq!(offered, std::slice::from_ref(&debit));
     let (_, html) = app.get_html(&format!("/add/cards?tr={MERCHANT}")).await;
     assert!(html.contains(r#"type="radio""#), "single-card TR: radio buttons");
     // The card form leads on to review when the TR is known.
