@@ -353,6 +353,9 @@ impl MdesClient {
     }
 
     /// Signs and sends, retrying per `policy`. Returns status, body and attempts made.
+    // Every call to MDES is a span named after its operation and carrying its requestId (what
+    // MDES support asks for); the body is never recorded (skip_all): it may hold card data.
+    #[tracing::instrument(name = "mdes", skip_all, fields(operation = operation, request_id = request_id, method = %method))]
     async fn send(
         &self,
         operation: &'static str,
