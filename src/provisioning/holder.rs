@@ -1,6 +1,6 @@
 //! The cardholder's details a push shares with a token requestor: only the
 //! fields it accepts (`supportedAccountHolderData`), only those the
-//! cardholder has, and in words for the review page.
+//! cardholder has, and as the review page lists them.
 
 use crate::mdes::model::{AccountHolderAddress, AccountHolderData, AccountHolderDataType, PhoneNumber, TokenRequestor};
 use crate::store::Cardholder;
@@ -55,17 +55,39 @@ fn holder_fields_of(cardholder: &Cardholder, fields: &[AccountHolderDataType]) -
     data
 }
 
+/// A detail of the cardholder's that a push shares with the token
+/// requestor, as the review page lists it (its words are the template's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedField {
+    Name,
+    PostalAddress,
+    Email,
+    MobilePhone,
+}
+
+impl SharedField {
+    /// A stable name for pages and tests (`data-field`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::PostalAddress => "postal-address",
+            Self::Email => "email",
+            Self::MobilePhone => "mobile-phone",
+        }
+    }
+}
+
 /// The holder fields that will actually be shared with `tr` for this
-/// cardholder, in words, for the review page.
-pub fn shared_fields(tr: &TokenRequestor, cardholder: &Cardholder) -> Vec<&'static str> {
+/// cardholder, for the review page.
+pub fn shared_fields(tr: &TokenRequestor, cardholder: &Cardholder) -> Vec<SharedField> {
     let h = &cardholder.holder;
     holder_fields(tr)
         .iter()
         .filter_map(|f| match f {
-            AccountHolderDataType::Name if h.name.is_some() => Some("Your name"),
-            AccountHolderDataType::Address if h.address_line1.is_some() => Some("Your postal address"),
-            AccountHolderDataType::EmailAddress if h.email.is_some() => Some("Your e-mail address"),
-            AccountHolderDataType::MobilePhoneNumber if h.phone_number.is_some() => Some("Your mobile phone number"),
+            AccountHolderDataType::Name if h.name.is_some() => Some(SharedField::Name),
+            AccountHolderDataType::Address if h.address_line1.is_some() => Some(SharedField::PostalAddress),
+            AccountHolderDataType::EmailAddress if h.email.is_some() => Some(SharedField::Email),
+            AccountHolderDataType::MobilePhoneNumber if h.phone_number.is_some() => Some(SharedField::MobilePhone),
             _ => None,
         })
         .collect()

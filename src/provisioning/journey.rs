@@ -1,7 +1,7 @@
-//! The journey itself: create the record, push to MDES, hand the browser to
-//! the token requestor, take it back, and derive what is known (wire
-//! contract §1, §7, §8, §9). Web handlers call these functions; nothing
-//! here renders.
+//! One concern: the journey's state machine over a provisioning record —
+//! create it, push to MDES, hand the browser to the token requestor, take
+//! it back, and derive what is known (wire contract §1, §7, §8, §9). Web
+//! handlers call these functions; nothing here renders.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,16 +11,17 @@ use super::holder::{holder_data, holder_fields};
 use super::outcome::AccountOutcome;
 use super::return_report::ReturnReport;
 use super::settings::ProvisioningSettings;
+use super::status::FailureReason;
 use crate::catalog::{Device, Ineligible, why_ineligible};
 use crate::config::Settings;
 use crate::domain::ProvisioningState;
 use crate::mdes::model::{
     CardAccountData, FinancialAccountData, FundingAccountData, PushFundingAccount, SignatureData, TokenRequestor,
 };
-use crate::mdes::{MdesClient, MdesClientError, PushRequest};
+use crate::mdes::{MdesClient, PushRequest};
 use crate::store::{
     AccountKind, Cardholder, FundingAccount, NewProvisioning, ProvisioningRecord, PushResult, PushedAccount, Store, StoreError,
-    StoredTokenEvent, now_unix,
+    now_unix,
 };
 
 /// Where the TR sends the browser back: `{public_url}{RETURN_PATH}/{token}`.
@@ -59,6 +60,25 @@ pub struct Journey<'a> {
     pub store: &'a Store,
     pub mdes: &'a MdesClient,
     pub settings: &'a Settings,
+}
+
+/// Who asks for a record to be pushed again: the cardholder, their device,
+/// and their session's step-up binding (see [`Journey::may_repush`]).
+pub struct Asker<'a> {
+    pub cardholder: &'a Cardholder,
+    pub device: Device,
+    pub binding: &'a str,
+}
+
+/// The cardholder's two ways to push a record again from its page; the
+/// page's form posts to `…/retry` or `…/resend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PushAgain {
+    /// *Try again* after a recoverable failure.
+    Retry,
+    /// *Send again* after an interrupted push.
+    Resend,
 }
 
 /// 256 random bits: the one-time, unguessable id in the callback URL.
@@ -195,7 +215,7 @@ impl Journey<'_> {
                     // Receipts were issued, but there is no way to take the
                     // browser to the TR from here: nothing is handed off.
                     tracing::warn!(provisioning = %record.id, request_id = %record.request_id, "no usable push method for this device in the push answer or the catalogue");
-                    self.store.record_push_failure(&record.id, "NO_PUSH_METHOD", false).await?;
+                    self.store.record_push_failure(&record.id, FailureReason::NoPushMethod.code(), false).await?;
                     return Ok(());
                 };
                 let entries = &outcome.response.push_account_receipts;
@@ -226,7 +246,7 @@ impl Journey<'_> {
                             let reason = match (receipt, error) {
                                 (Some(_), _) => None,
                                 (None, Some(e)) => Some(e.reason_code.as_str()),
-                                (None, None) => Some("NO_RECEIPT"),
+                                (None, None) => Some(FailureReason::NoReceipt.code()),
                             };
                             let recoverable = reason.map(|_| error.is_some_and(|e| e.recoverable == Some(true)));
                             let digitization_data = receipt
@@ -249,7 +269,7 @@ impl Journey<'_> {
                     // none): nothing to hand off — a failure, never a
                     // hand-off with no receipts.
                     let first = result.accounts.iter().find(|a| a.error_reason.is_some());
-                    let reason = first.and_then(|a| a.error_reason).unwrap_or("NO_RECEIPT");
+                    let reason = first.and_then(|a| a.error_reason).unwrap_or(FailureReason::NoReceipt.code());
                     let recoverable = first.and_then(|a| a.recoverable).unwrap_or(false);
                     tracing::warn!(provisioning = %record.id, request_id = %record.request_id, reason, "push answered without a receipt for any account");
                     self.store.record_push_failure(&record.id, reason, recoverable).await?;
@@ -260,9 +280,9 @@ impl Journey<'_> {
                 Ok(())
             }
             Err(e) => {
-                let reason = e.reason_code().map(str::to_string).unwrap_or_else(|| error_class(&e).to_string());
+                let reason = FailureReason::of_client_error(&e);
                 tracing::warn!(provisioning = %record.id, request_id = %record.request_id, error = %e, recoverable = e.recoverable(), "push failed");
-                self.store.record_push_failure(&record.id, &reason, e.recoverable()).await?;
+                self.store.record_push_failure(&record.id, reason.code(), e.recoverable()).await?;
                 Ok(())
             }
         }
@@ -296,12 +316,10 @@ impl Journey<'_> {
     async fn repush(
         &self,
         record: &ProvisioningRecord,
-        cardholder: &Cardholder,
-        device: Device,
+        asker: &Asker<'_>,
         same_request: bool,
-        binding: &str,
     ) -> Result<ProvisioningRecord, JourneyError> {
-        let max_pushes = self.pushes_allowed(record, binding)?;
+        let max_pushes = self.pushes_allowed(record, asker.binding)?;
         let request_id = if same_request { record.request_id.clone() } else { crate::mdes::request::new_request_id() };
         if !self.store.begin_repush(&record.id, record.state, &request_id, max_pushes).await? {
             // Another request changed it first: pushing, or it used the last push.
@@ -313,7 +331,7 @@ impl Journey<'_> {
             });
         }
         tracing::info!(provisioning = %record.id, %request_id, from = record.state.as_str(), "pushing again for fresh receipts");
-        self.push_claimed(&record.id, cardholder, device).await
+        self.push_claimed(&record.id, asker).await
     }
 
     /// The number of pushes `record` may make in all, when the session with
@@ -330,11 +348,11 @@ impl Journey<'_> {
 
     /// Pushes record `id`, just claimed in state `Created` by this request,
     /// and returns it as stored afterwards.
-    async fn push_claimed(&self, id: &str, cardholder: &Cardholder, device: Device) -> Result<ProvisioningRecord, JourneyError> {
+    async fn push_claimed(&self, id: &str, asker: &Asker<'_>) -> Result<ProvisioningRecord, JourneyError> {
         let record = self.store.provisioning(id).await?.ok_or(JourneyError::NotFound)?;
         let tr = self.store.token_requestor(&record.trid).await?.ok_or(JourneyError::UnknownRequestor)?;
         let token = self.store.callback_token(id).await?.ok_or(JourneyError::NotFound)?;
-        self.push(&record, cardholder, &tr, &token, device).await?;
+        self.push(&record, asker.cardholder, &tr, &token, asker.device).await?;
         self.store.provisioning(id).await?.ok_or(JourneyError::NotFound)
     }
 
@@ -363,40 +381,31 @@ impl Journey<'_> {
     /// the same one **[ours]**: whether MDES reconciles a repeated requestId
     /// is not public. The compare-and-set on `updated_at` lets one tab or
     /// instance resend. Returns the record as it now is.
-    pub async fn resend_interrupted_push(
+    async fn resend_interrupted_push(
         &self,
-        id: &str,
-        cardholder: &Cardholder,
-        device: Device,
-        binding: &str,
+        record: ProvisioningRecord,
+        asker: &Asker<'_>,
     ) -> Result<ProvisioningRecord, JourneyError> {
-        let record = self.record(id, cardholder.id).await?;
         if record.state != ProvisioningState::Created {
             return Ok(record);
         }
         if !self.interrupted(&record) {
             return Err(JourneyError::InProgress);
         }
-        let max_pushes = self.pushes_allowed(&record, binding)?;
+        let max_pushes = self.pushes_allowed(&record, asker.binding)?;
         let fresh = (!self.settings.provisioning.resend_same_request_id).then(crate::mdes::request::new_request_id);
         if !self.store.claim_interrupted_push(&record.id, record.updated_at, fresh.as_deref(), max_pushes).await? {
             // Another tab or instance resends it: show what is stored.
             return self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound);
         }
         tracing::warn!(provisioning = %record.id, same_request_id = fresh.is_none(), "resending a push whose answer was never stored");
-        self.push_claimed(&record.id, cardholder, device).await
+        self.push_claimed(&record.id, asker).await
     }
 
     /// The cardholder continues to the TR: fresh receipts when they expire
     /// soon (or were already handed off once), then the hand-off URL.
-    pub async fn continue_to_tr(
-        &self,
-        id: &str,
-        cardholder: &Cardholder,
-        device: Device,
-        binding: &str,
-    ) -> Result<String, JourneyError> {
-        let mut record = self.record(id, cardholder.id).await?;
+    pub async fn continue_to_tr(&self, id: &str, asker: &Asker<'_>) -> Result<String, JourneyError> {
+        let mut record = self.record(id, asker.cardholder.id).await?;
         let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(i64::MAX);
         let stale = record.receipts_expire_at.is_none_or(|at| at - now_unix() <= margin);
         match record.state {
@@ -404,7 +413,7 @@ impl Journey<'_> {
             // Receipts never go to a TR twice: the back button and a second
             // "continue" get fresh ones.
             ProvisioningState::Pushed | ProvisioningState::HandedOff => {
-                record = self.repush(&record, cardholder, device, false, binding).await?;
+                record = self.repush(&record, asker, false).await?;
                 if record.state != ProvisioningState::Pushed {
                     return Err(JourneyError::PushFailed);
                 }
@@ -448,16 +457,18 @@ impl Journey<'_> {
         ))
     }
 
-    /// Retry after a recoverable failure (the cardholder asked; never a
-    /// silent repeat).
-    pub async fn retry(
-        &self,
-        id: &str,
-        cardholder: &Cardholder,
-        device: Device,
-        binding: &str,
-    ) -> Result<ProvisioningRecord, JourneyError> {
-        let record = self.record(id, cardholder.id).await?;
+    /// Pushes record `id` again, as the cardholder asked from its page (never
+    /// a silent repeat); returns the record as it now is.
+    pub async fn push_again(&self, id: &str, asker: &Asker<'_>, how: PushAgain) -> Result<ProvisioningRecord, JourneyError> {
+        let record = self.record(id, asker.cardholder.id).await?;
+        match how {
+            PushAgain::Retry => self.retry(record, asker).await,
+            PushAgain::Resend => self.resend_interrupted_push(record, asker).await,
+        }
+    }
+
+    /// Retry after a recoverable failure.
+    async fn retry(&self, record: ProvisioningRecord, asker: &Asker<'_>) -> Result<ProvisioningRecord, JourneyError> {
         if record.state != ProvisioningState::PushFailed || record.error_recoverable != Some(true) {
             return Err(JourneyError::NotRetryable);
         }
@@ -466,12 +477,9 @@ impl Journey<'_> {
         // `resend_same_request_id` [ours] the retry resends the SAME
         // requestId for MDES to reconcile. By default, and always after a
         // definite MDES answer, a new request.
-        let outcome_unknown = matches!(
-            record.error_reason.as_deref(),
-            Some("TIMEOUT" | "UNREACHABLE" | "HTTP_ERROR" | "INVALID_RESPONSE" | "TRANSPORT" | "ERROR")
-        );
+        let outcome_unknown = record.error_reason.as_deref().map(FailureReason::from_code).is_some_and(|r| r.answer_unknown());
         let same_request = outcome_unknown && self.settings.provisioning.resend_same_request_id;
-        self.repush(&record, cardholder, device, same_request, binding).await
+        self.repush(&record, asker, same_request).await
     }
 
     /// The browser is back from the TR with the record's one-time token.
@@ -512,49 +520,6 @@ impl Journey<'_> {
         let now = now_unix();
         Ok(record.accounts.iter().map(|a| AccountOutcome::of(a, &events, now)).collect())
     }
-
-    /// Stores an authenticated token event. `Ok(true)` when new, `Ok(false)`
-    /// for a duplicate; whether the receipt is known yet does not matter —
-    /// it may arrive before the push answer is stored.
-    pub async fn accept_token_event(&self, event: &crate::token_events::TokenEvent) -> Result<bool, TokenEventError> {
-        const STATUSES: &[&str] = &["ACTIVE", "INACTIVE", "SUSPENDED", "DELETED", "DECLINED"];
-        if !STATUSES.contains(&event.status.as_str()) {
-            return Err(TokenEventError::Invalid("status"));
-        }
-        let clean = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_graphic());
-        if !clean(&event.event_id, 64) {
-            return Err(TokenEventError::Invalid("eventId"));
-        }
-        if !clean(&event.push_account_receipt, 64) {
-            return Err(TokenEventError::Invalid("pushAccountReceipt"));
-        }
-        if event.token_unique_reference.as_deref().is_some_and(|t| !clean(t, 64)) {
-            return Err(TokenEventError::Invalid("tokenUniqueReference"));
-        }
-        let occurred = time::OffsetDateTime::parse(&event.occurred_at, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| TokenEventError::Invalid("occurredAt"))?;
-        let occurred_at_ms =
-            i64::try_from(occurred.unix_timestamp_nanos() / 1_000_000).map_err(|_| TokenEventError::Invalid("occurredAt"))?;
-        let stored = StoredTokenEvent {
-            event_id: event.event_id.clone(),
-            receipt: event.push_account_receipt.clone(),
-            token_unique_reference: event.token_unique_reference.clone(),
-            status: event.status.clone(),
-            occurred_at_ms,
-        };
-        let new = self.store.insert_token_event(&stored).await?;
-        let known = self.store.receipt_known(&stored.receipt).await?;
-        tracing::info!(event_id = %stored.event_id, status = %stored.status, new, known_receipt = known, "token event");
-        Ok(new)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum TokenEventError {
-    #[error("invalid field {0}")]
-    Invalid(&'static str),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// The TR's report on `record`, or nothing (logged) when it does not match.
@@ -604,17 +569,6 @@ fn valid_until(secs: i64) -> Option<String> {
     let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     at.format(&format).ok()
-}
-
-fn error_class(e: &MdesClientError) -> &'static str {
-    match e {
-        MdesClientError::Timeout => "TIMEOUT",
-        MdesClientError::Connect => "UNREACHABLE",
-        MdesClientError::Http { .. } => "HTTP_ERROR",
-        MdesClientError::InvalidResponse { .. } => "INVALID_RESPONSE",
-        MdesClientError::Transport(_) => "TRANSPORT",
-        _ => "ERROR",
-    }
 }
 
 #[cfg(test)]

@@ -9,10 +9,14 @@ mod journey;
 mod outcome;
 mod return_report;
 mod settings;
+mod status;
+mod token_event;
 
 pub use handoff::{HandOff, choose_push_method, hand_off_url};
-pub use holder::shared_fields;
-pub use journey::{Journey, JourneyError, RETURN_PATH, TokenEventError};
-pub use outcome::{AccountOutcome, reason_message};
+pub use holder::{SharedField, shared_fields};
+pub use journey::{Asker, Journey, JourneyError, PushAgain, RETURN_PATH};
+pub use outcome::AccountOutcome;
 pub use return_report::ReturnReport;
 pub use settings::{ProvisioningSettings, StepUp};
+pub use status::{FailureReason, Problem, TokenStatus, TrStatus};
+pub use token_event::TokenEventError;

@@ -3,6 +3,7 @@
 //! on the browser's return is only its word: it can say "cancelled" (nothing
 //! happened), but a success is shown only once a token event says so.
 
+use super::status::{TokenStatus, TrStatus};
 use crate::store::{IssuedReceipt, ProvisioningAccount, StoredTokenEvent};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,19 +38,20 @@ impl AccountOutcome {
     pub fn of(account: &ProvisioningAccount, events: &[StoredTokenEvent], now: i64) -> Self {
         let mine: Vec<&StoredTokenEvent> =
             events.iter().filter(|e| account.issued.iter().any(|i| i.receipt == e.receipt)).collect();
-        if mine.iter().any(|e| e.status == "ACTIVE") {
+        let known: Vec<(TokenStatus, i64)> =
+            mine.iter().filter_map(|e| Some((TokenStatus::parse(&e.status)?, e.occurred_at_ms))).collect();
+        if known.iter().any(|(status, _)| *status == TokenStatus::Active) {
             return Self::Added;
         }
-        let newest = mine.iter().filter(|e| Self::from_status(&e.status).is_some()).max_by_key(|e| e.occurred_at_ms);
-        if let Some(outcome) = newest.and_then(|e| Self::from_status(&e.status)) {
-            return outcome;
+        if let Some((status, _)) = known.iter().max_by_key(|(_, at)| *at) {
+            return Self::of_token(*status);
         }
         let Some(current) = account.receipt.as_deref() else {
             return Self::NotSent { recoverable: account.error_recoverable == Some(true) };
         };
-        let cancelled = |r: &IssuedReceipt| r.reported_status.as_deref() == Some("CANCELLED");
+        let cancelled = |r: &IssuedReceipt| TrStatus::is_cancelled(r.reported_status.as_deref());
         // `reported_status` is the current receipt's (store::with_accounts).
-        let current_cancelled = account.reported_status.as_deref() == Some("CANCELLED");
+        let current_cancelled = TrStatus::is_cancelled(account.reported_status.as_deref());
         let earlier_settled = account.issued.iter().filter(|i| i.receipt != current).all(|i| cancelled(i) || i.expires_at < now);
         if current_cancelled && earlier_settled {
             return Self::CancelledAtTr;
@@ -57,15 +59,20 @@ impl AccountOutcome {
         Self::Pending
     }
 
-    fn from_status(status: &str) -> Option<Self> {
+    fn of_token(status: TokenStatus) -> Self {
         match status {
-            "ACTIVE" => Some(Self::Added),
-            "DECLINED" => Some(Self::Declined),
-            "INACTIVE" => Some(Self::NeedsVerification),
-            "SUSPENDED" => Some(Self::Suspended),
-            "DELETED" => Some(Self::Removed),
-            _ => None,
+            TokenStatus::Active => Self::Added,
+            TokenStatus::Declined => Self::Declined,
+            TokenStatus::Inactive => Self::NeedsVerification,
+            TokenStatus::Suspended => Self::Suspended,
+            TokenStatus::Deleted => Self::Removed,
         }
+    }
+
+    /// Whether the token requestor has said something of the card (a token
+    /// event): then it is what the page shows, whatever a later push did.
+    pub fn known_at_tr(self) -> bool {
+        matches!(self, Self::Added | Self::Declined | Self::NeedsVerification | Self::Suspended | Self::Removed)
     }
 
     /// A stable name for pages and tests (`data-outcome`).
@@ -80,34 +87,6 @@ impl AccountOutcome {
             Self::NotSent { .. } => "not-sent",
             Self::Pending => "pending",
         }
-    }
-
-    /// Words for the cardholder; `tr` is the token requestor's name.
-    pub fn label(self, tr: &str) -> String {
-        match self {
-            Self::Added => format!("Added to {tr}"),
-            Self::Declined => format!("Declined — it was not added to {tr}"),
-            Self::NeedsVerification => format!("Needs verification — finish it in {tr}"),
-            Self::Suspended => format!("Suspended in {tr}"),
-            Self::Removed => format!("Removed from {tr}"),
-            Self::CancelledAtTr => format!("Cancelled at {tr}"),
-            Self::NotSent { .. } => format!("Could not be sent to {tr}"),
-            Self::Pending => format!("Sent to {tr} — finish there"),
-        }
-    }
-}
-
-/// A cardholder-facing sentence for an MDES reason code; the code itself
-/// goes to the log only.
-pub fn reason_message(reason: Option<&str>, recoverable: bool) -> &'static str {
-    match reason {
-        Some("ACCOUNT_INELIGIBLE") => "This card can't be added there. You can still use it as usual.",
-        Some("CARD_EXPIRED" | "EXPIRED_CARD") => "This card has expired.",
-        Some("NO_PUSH_METHOD") => {
-            "This wallet or merchant can't be reached from this device, so nothing was added. You can try from another device."
-        }
-        _ if recoverable => "Mastercard couldn't process this just now. Please try again in a moment.",
-        _ => "This couldn't be completed. Please contact us if you need help.",
     }
 }
 

@@ -2,6 +2,8 @@
 //! contract §7): read leniently, kept only where it names the record's own
 //! receipts, and never taken as proof of anything.
 
+use super::status::TrStatus;
+
 /// What the TR appended to the return URL ([ours], wire contract §7): its word only.
 #[derive(Debug, Default, Clone)]
 pub struct ReturnReport {
@@ -33,7 +35,7 @@ impl ReturnReport {
         let well_formed = !statuses.is_empty()
             && statuses.len() == receipts.len()
             && distinct.len() == receipts.len()
-            && statuses.iter().all(|s| TR_STATUSES.contains(s))
+            && statuses.iter().all(|s| TrStatus::parse(s).is_some())
             && receipts.iter().all(|r| our_receipts.contains(r));
         if !well_formed {
             return None;
@@ -43,8 +45,6 @@ impl ReturnReport {
         Some((overall, per_receipt))
     }
 }
-
-const TR_STATUSES: &[&str] = &["APPROVED", "DECLINED", "REQUIRE_ADDITIONAL_AUTHENTICATION", "CANCELLED", "ERROR"];
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,29 @@ pub trait CsrfField {
     fn csrf_token(&self) -> &str;
 }
 
+/// Implements [`CsrfField`] for forms that carry the token in a
+/// `csrf_token` field (all of ours).
+macro_rules! csrf_field {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::web::csrf::CsrfField for $form {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        })+
+    };
+}
+pub(crate) use csrf_field;
+
+/// A form with nothing but its CSRF token: a button that does one thing
+/// (sign out, try again).
+#[derive(serde::Deserialize)]
+pub struct ButtonForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+csrf_field!(ButtonForm);
+
 /// A URL-encoded form whose CSRF token has been checked.
 pub struct CsrfForm<T>(pub T);
 
@@ -46,7 +69,7 @@ pub fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) ->
     tracing::info!(error = %err, "form refused");
     match err {
         UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
-        _ => AppError::BadRequest("We could not read that form. Please go back and try again.").into(),
+        _ => AppError::BadRequest(super::error::Refusal::UnreadableForm).into(),
     }
 }
 

@@ -1,10 +1,11 @@
 //! One error type for handlers, one error page for everything that fails.
 //!
 //! A handler's `Err(AppError)` becomes a response carrying an [`ErrorPage`]
-//! (status, title, cardholder-facing message); framework errors (404, 405,
-//! 413, bad forms) arrive without one. [`render_error_pages`] turns every
-//! 4xx/5xx response into the HTML error page, so there is a single place
-//! that renders errors, with the issuer's branding.
+//! (the kind of error and, when the handler knew it, the [`Refusal`]);
+//! framework errors (404, 405, 413, bad forms) arrive without one.
+//! [`render_error_pages`] turns every 4xx/5xx response into the HTML error
+//! page, so there is a single place that renders errors, with the issuer's
+//! branding. The words are the template's (`templates/errors/error.html`).
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -14,26 +15,28 @@ use actix_web::{HttpResponse, ResponseError, web};
 use askama::Template;
 
 use super::AppState;
-use super::pages::Chrome;
+use super::views::Chrome;
+use crate::catalog::{Ineligible, MAX_CARDS_PER_PUSH};
+use crate::provisioning::JourneyError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
-    /// The message is shown to the cardholder as is.
-    #[error("bad request: {0}")]
-    BadRequest(&'static str),
+    /// The refusal is what the error page tells the cardholder.
+    #[error("bad request: {0:?}")]
+    BadRequest(Refusal),
     #[error("form too large")]
     PayloadTooLarge,
     #[error("CSRF token missing or wrong")]
     Csrf,
     /// The thing asked for is gone for good (used or expired link); the
-    /// message says what to do next.
-    #[error("gone: {0}")]
-    Gone(&'static str),
+    /// page says what to do next.
+    #[error("gone: {0:?}")]
+    Gone(Refusal),
     /// Another request is working on the same thing right now.
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    #[error("conflict: {0:?}")]
+    Conflict(Refusal),
     /// Not signed in (or the session ended): go to the sign-in page.
     #[error("sign-in required")]
     SignInRequired { next: String, expired: bool },
@@ -53,31 +56,137 @@ impl From<askama::Error> for AppError {
     }
 }
 
+/// Why a request was refused, as the error page explains it
+/// (`data-reason`); the words are the template's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    IncompleteAddress,
+    IncompleteForm,
+    UnreadableForm,
+    /// More card ids than any form of ours sends.
+    TooManyChosen,
+    SameCardTwice,
+    CardNotAddable,
+    RequestorUnavailable,
+    RequestorGone,
+    ChooseRequestorFirst,
+    NoCardChosen,
+    /// More than `MAX_CARDS_PER_PUSH` cards.
+    TooManyCards,
+    SingleCardOnly,
+    RangeNotEnabled,
+    NoPushMethodForDevice,
+    NotTokenConnect,
+    LinkUsed,
+    LinkExpired,
+    StillSending,
+    StepUpAgain,
+    NotSent,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::IncompleteAddress => "incomplete-address",
+            Self::IncompleteForm => "incomplete-form",
+            Self::UnreadableForm => "unreadable-form",
+            Self::TooManyChosen => "too-many-chosen",
+            Self::SameCardTwice => "same-card-twice",
+            Self::CardNotAddable => "card-not-addable",
+            Self::RequestorUnavailable => "requestor-unavailable",
+            Self::RequestorGone => "requestor-gone",
+            Self::ChooseRequestorFirst => "choose-requestor-first",
+            Self::NoCardChosen => "no-card-chosen",
+            Self::TooManyCards => "too-many-cards",
+            Self::SingleCardOnly => "single-card-only",
+            Self::RangeNotEnabled => "range-not-enabled",
+            Self::NoPushMethodForDevice => "no-push-method-for-device",
+            Self::NotTokenConnect => "not-token-connect",
+            Self::LinkUsed => "link-used",
+            Self::LinkExpired => "link-expired",
+            Self::StillSending => "still-sending",
+            Self::StepUpAgain => "step-up-again",
+            Self::NotSent => "not-sent",
+        }
+    }
+}
+
+impl From<&Ineligible> for Refusal {
+    fn from(why: &Ineligible) -> Self {
+        match why {
+            Ineligible::NoCards => Self::NoCardChosen,
+            Ineligible::TooManyCards => Self::TooManyCards,
+            Ineligible::SingleCardOnly => Self::SingleCardOnly,
+            Ineligible::RangeNotEnabled { .. } => Self::RangeNotEnabled,
+            Ineligible::NoPushMethodForDevice => Self::NoPushMethodForDevice,
+            Ineligible::NotTokenConnect => Self::NotTokenConnect,
+        }
+    }
+}
+
+/// Journey errors as the cardholder meets them.
+impl From<JourneyError> for AppError {
+    fn from(e: JourneyError) -> Self {
+        match e {
+            JourneyError::Ineligible(why) => Self::BadRequest(Refusal::from(&why)),
+            JourneyError::UnknownCard => Self::BadRequest(Refusal::CardNotAddable),
+            JourneyError::UnknownRequestor => Self::BadRequest(Refusal::RequestorGone),
+            JourneyError::NotFound => Self::NotFound,
+            JourneyError::AlreadyUsed => Self::Gone(Refusal::LinkUsed),
+            JourneyError::Expired => Self::Gone(Refusal::LinkExpired),
+            JourneyError::InProgress => Self::Conflict(Refusal::StillSending),
+            JourneyError::StepUpRequired => Self::BadRequest(Refusal::StepUpAgain),
+            JourneyError::PushFailed | JourneyError::NotRetryable => Self::BadRequest(Refusal::NotSent),
+            JourneyError::Store(e) => Self::Internal(e.into()),
+        }
+    }
+}
+
+/// The kind of error a status is, for the error page's title and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    FormExpired,
+    NotFound,
+    NotAllowedHere,
+    StillWorking,
+    Gone,
+    TooLarge,
+    TooManyAttempts,
+    Unavailable,
+    OurFault,
+    Other,
+}
+
+impl ErrorKind {
+    fn of(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 => Self::BadRequest,
+            403 => Self::FormExpired,
+            404 => Self::NotFound,
+            405 => Self::NotAllowedHere,
+            409 => Self::StillWorking,
+            410 => Self::Gone,
+            413 => Self::TooLarge,
+            429 => Self::TooManyAttempts,
+            503 => Self::Unavailable,
+            _ if status.is_server_error() => Self::OurFault,
+            _ => Self::Other,
+        }
+    }
+}
+
 /// What the error page says; attached to error responses as an extension.
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
-    pub title: &'static str,
-    pub message: &'static str,
+    pub kind: ErrorKind,
+    /// Said instead of the kind's own message, when the handler knew why.
+    pub refusal: Option<Refusal>,
 }
 
 impl ErrorPage {
     fn for_status(status: StatusCode) -> Self {
-        let (title, message) = match status.as_u16() {
-            400 => ("Something was wrong with that request", "Please go back and try again."),
-            403 => ("This page has expired", "For your security, forms expire. Please go back, reload the page and try again."),
-            404 => ("Page not found", "We could not find that page. Check the address or start again from the home page."),
-            405 => ("That action is not available here", "Please use the links and buttons on the page."),
-            409 => ("Please wait a moment", "We are still working on your last request. Refresh this page in a few seconds."),
-            410 => ("This link no longer works", "It was already used or has expired. Start again from your cards."),
-            413 => ("That was too much to send", "What you sent was larger than we accept. Please shorten it and try again."),
-            429 => ("Too many attempts", "Please wait a few minutes before you try again."),
-            503 => ("Service temporarily unavailable", "Please try again in a few minutes."),
-            _ if status.is_server_error() => {
-                ("Something went wrong on our side", "Nothing has been changed. Please try again in a few minutes.")
-            }
-            _ => ("Something went wrong", "Please go back and try again."),
-        };
-        Self { title, message }
+        Self { kind: ErrorKind::of(status), refusal: None }
     }
 }
 
@@ -110,9 +219,9 @@ impl ResponseError for AppError {
         let mut page = ErrorPage::for_status(status);
         match self {
             Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
-            Self::BadRequest(message) | Self::Gone(message) | Self::Conflict(message) => {
+            Self::BadRequest(refusal) | Self::Gone(refusal) | Self::Conflict(refusal) => {
                 tracing::info!(error = %self, "request refused");
-                page.message = message;
+                page.refusal = Some(*refusal);
             }
             other => tracing::info!(error = %other, "request refused"),
         }
@@ -131,8 +240,8 @@ impl ResponseError for AppError {
 struct ErrorTemplate<'a> {
     chrome: Chrome,
     status: u16,
-    title: &'a str,
-    message: &'a str,
+    page: &'a ErrorPage,
+    max_cards: usize,
 }
 
 /// `ErrorHandlers` hook: give every 4xx/5xx response the HTML error page.
@@ -234,7 +343,7 @@ pub(crate) fn retry_after() -> (header::HeaderName, header::HeaderValue) {
 }
 
 fn error_html(status: StatusCode, page: &ErrorPage, chrome: Chrome) -> String {
-    ErrorTemplate { chrome, status: status.as_u16(), title: page.title, message: page.message }
+    ErrorTemplate { chrome, status: status.as_u16(), page, max_cards: MAX_CARDS_PER_PUSH }
         .render()
         .unwrap_or_else(|_| format!("<!doctype html><title>{0}</title><h1>{0}</h1>", status.as_u16()))
 }

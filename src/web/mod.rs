@@ -9,6 +9,7 @@ pub mod error;
 pub mod pages;
 pub mod session;
 pub mod token_events;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -65,8 +66,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/provisioning/return/{token}").get(pages::provisioning::returned))
         .service(web::resource("/provisioning/{id}").get(pages::provisioning::show))
         .service(web::resource("/provisioning/{id}/continue").get(pages::provisioning::continue_to_tr))
-        .service(web::resource("/provisioning/{id}/retry").post(pages::provisioning::retry))
-        .service(web::resource("/provisioning/{id}/resend").post(pages::provisioning::resend));
+        // `retry` or `resend` (`provisioning::PushAgain`).
+        .service(web::resource("/provisioning/{id}/{again:retry|resend}").post(pages::provisioning::push_again));
 }
 
 /// The client's address as every throttle counts it: the TCP peer, or —

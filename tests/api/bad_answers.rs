@@ -30,7 +30,7 @@ use pushprov::mdes::MdesClient;
 use pushprov::provisioning::Journey;
 use serde_json::{Value, json};
 
-use crate::helpers::{Engine, TestApp, location, spawn_app_with, texts_by_testid};
+use crate::helpers::{Engine, TestApp, location, outcome_codes, spawn_app_with, texts_by_testid};
 use crate::mdes_helpers::{self as standin, Received, Reply};
 use crate::on_both_engines;
 
@@ -496,13 +496,6 @@ fn expected_receipts(answer: &Value) -> [bool; 2] {
                 })
         })
     })
-}
-
-/// The outcome codes of a record page, in account order.
-fn outcome_codes(html: &str) -> Vec<String> {
-    let doc = scraper::Html::parse_document(html);
-    let selector = scraper::Selector::parse("[data-testid=outcome]").unwrap();
-    doc.select(&selector).filter_map(|e| e.value().attr("data-outcome")).map(str::to_string).collect()
 }
 
 async fn every_bad_push_answer_gives_a_hand_off_or_a_clear_failure(engine: Engine) {

@@ -1,4 +1,4 @@
-use crate::helpers::{Engine, demo_numbers, spawn_app, texts_by_testid};
+use crate::helpers::{Engine, attrs_by_testid, demo_numbers, spawn_app, texts_by_testid};
 use crate::on_both_engines;
 
 on_both_engines!(cards_are_listed_masked_with_status);
@@ -8,15 +8,14 @@ async fn cards_are_listed_masked_with_status(engine: Engine) {
     app.sign_in_as_alice().await;
     let (status, html) = app.get_html("/cards").await;
     assert_eq!(status, 200);
-    let numbers = texts_by_testid(&html, "card-number");
-    assert_eq!(
-        numbers,
-        ["ending 4792", "ending 4175", "ending 2316", "ending 4566", "ending 8761", "ending 4567"],
-        "alice's six accounts, last four digits only"
-    );
-    let statuses = texts_by_testid(&html, "card-status");
-    assert_eq!(statuses.iter().filter(|s| *s == "Expired").count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| *s == "Active").count(), 5, "{statuses:?}");
+    let numbers = attrs_by_testid(&html, "card-number", "data-last4");
+    assert_eq!(numbers, ["4792", "4175", "2316", "4566", "8761", "4567"], "alice's six accounts, last four digits only");
+    for (shown, last4) in texts_by_testid(&html, "card-number").iter().zip(&numbers) {
+        assert_eq!(&shown.chars().filter(char::is_ascii_digit).collect::<String>(), last4, "no digit but the last four: {shown}");
+    }
+    let statuses = attrs_by_testid(&html, "card-status", "data-status");
+    assert_eq!(statuses.iter().filter(|s| *s == "expired").count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| *s == "active").count(), 5, "{statuses:?}");
     assert!(texts_by_testid(&html, "card-expiry").contains(&"09/29".to_string()));
     for number in demo_numbers() {
         assert!(!html.contains(number), "full account number {number} in the page");
@@ -31,7 +30,7 @@ async fn each_cardholder_sees_only_their_own_cards() {
     let response = app.sign_in("bruno", "bruno-demo-2026").await;
     assert_eq!(response.status().as_u16(), 303);
     let (_, html) = app.get_html("/cards").await;
-    assert_eq!(texts_by_testid(&html, "card-number"), ["ending 7886", "ending 5506", "ending 0209"]);
+    assert_eq!(attrs_by_testid(&html, "card-number", "data-last4"), ["7886", "5506", "0209"]);
 }
 
 #[tokio::test]

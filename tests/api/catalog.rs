@@ -10,7 +10,7 @@ use pushprov::catalog::{CatalogSettings, RefreshError, refresh, refresh_if_stale
 use pushprov::store::{Store, Vault};
 use serde_json::{Value, json};
 
-use crate::helpers::{Engine, TestApp, location, spawn_app_with, texts_by_testid};
+use crate::helpers::{Engine, TestApp, attrs_by_testid, location, spawn_app_with, texts_by_testid};
 use crate::mdes_helpers::{self as standin, Received, Reply};
 use crate::on_both_engines;
 use pushprov::mdes::model::TokenRequestor;
@@ -419,8 +419,8 @@ async fn requestor_page_shows_only_trs_for_the_cardholders_cards_on_this_device(
         .unwrap();
     assert_eq!(texts_by_testid(&iphone, "tr-name"), ["App Only", "Debit Wallet"]);
     // Bruno has a debit card too, but not a card in any other TR's range.
-    let kinds = texts_by_testid(&html, "tr-kind");
-    assert_eq!(kinds, ["Wallet"]);
+    let kinds = attrs_by_testid(&html, "tr-kind", "data-kind");
+    assert_eq!(kinds, ["wallet"]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! fails without its fix. (Item 1 and the parallel halves of 3 and 4 are in
 //! `races.rs`.)
 
-use crate::helpers::{Engine, TestApp, location, spawn_app, start_second_client, texts_by_testid};
+use crate::helpers::{Engine, TestApp, attrs_by_testid, location, spawn_app, start_second_client, texts_by_testid};
 use crate::on_both_engines;
 use crate::steps::*;
 
@@ -238,7 +238,7 @@ async fn the_same_card_twice_is_refused() {
         for page in ["/add/review", "/add/requestors", "/add/cards/chosen"] {
             let (status, html) = app.get_html(&format!("{page}?{query}")).await;
             assert_eq!(status, 400, "{page}?{query}");
-            assert!(html.contains("more than once"), "{page}?{query}");
+            assert_eq!(attrs_by_testid(&html, "error-message", "data-reason"), ["same-card-twice"], "{page}?{query}");
         }
     }
     let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={x}")).await;

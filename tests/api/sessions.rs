@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::helpers::{Engine, location, spawn_app_with};
+use crate::helpers::{Engine, attrs_by_testid, location, spawn_app_with};
 use crate::on_both_engines;
 
 on_both_engines!(idle_session_is_ended_on_the_server, a_request_in_flight_cannot_bring_back_an_ended_session);
@@ -16,7 +16,7 @@ async fn idle_session_is_ended_on_the_server(engine: Engine) {
     // And it stays ended: the next request is not signed in either.
     assert_eq!(app.get("/cards").await.status().as_u16(), 303);
     let (_, html) = app.get_html("/login?reason=expired&next=/cards").await;
-    assert!(html.contains("signed out after a period of inactivity"));
+    assert_eq!(attrs_by_testid(&html, "sign-in-notice", "data-notice"), ["timed-out"], "signed out after a period of inactivity");
 }
 
 #[tokio::test]

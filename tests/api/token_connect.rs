@@ -135,11 +135,8 @@ async fn a_push_answer_without_a_usable_uri_is_a_clear_failure() {
     let record = pushed(&app, "quinn", trid::BROKEN_LINK, &[&card]).await;
     let (status, html) = app.get_html(&record).await;
     assert_eq!((status, view(&html).as_str()), (502, "failed"));
-    let message = crate::helpers::texts_by_testid(&html, "failure-message");
-    assert_eq!(
-        message,
-        ["This wallet or merchant can't be reached from this device, so nothing was added. You can try from another device."]
-    );
+    let problem = crate::helpers::attrs_by_testid(&html, "failure-message", "data-problem");
+    assert_eq!(problem, ["no-push-method"], "can't be reached from this device");
     assert!(!html.contains("javascript:"), "the URI is never shown or linked");
     let stored = record_of(&app, &record).await;
     assert_eq!(stored.error_reason.as_deref(), Some("NO_PUSH_METHOD"));

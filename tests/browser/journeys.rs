@@ -51,7 +51,7 @@ async fn to_review_at(b: &mut Browser, last4: &str, trid: &str, name: &str) {
     b.fill("password-input", "quinn-demo-2026").await;
     b.click("sign-in-submit").await;
     b.step("my-cards", "/cards").await;
-    assert_eq!(b.text("signed-in-as").await, "Signed in as Quinn Tester");
+    assert!(b.text("signed-in-as").await.ends_with("Quinn Tester"));
     b.click("add-to-wallet").await;
     b.step("add-intro", "/add").await;
     b.click("start-with-cards").await;
@@ -63,7 +63,7 @@ async fn to_review_at(b: &mut Browser, last4: &str, trid: &str, name: &str) {
     b.step("review", "/add/review?").await;
     assert_eq!(b.text("review-tr-name").await, name);
     assert_eq!(b.texts("review-card").await.len(), 1);
-    assert!(b.text("review-card").await.ends_with(&format!("ending {last4}")));
+    assert!(b.text("review-card").await.ends_with(last4));
 }
 
 /// From the review page: password, push, hand-off page; returns the record's path.
@@ -76,7 +76,8 @@ async fn push_at(b: &mut Browser, name: &str) -> String {
     b.click("push-submit").await;
     b.step("hand-off", "/provisioning/").await;
     assert_eq!(b.attr("provisioning", "data-view").await, "hand-off");
-    assert_eq!(b.text("page-heading").await, format!("You are leaving Demo Bank for {name}"));
+    let heading = b.text("page-heading").await;
+    assert!(heading.contains("Demo Bank") && heading.contains(name), "leaving the bank for the TR: {heading}");
     b.path().await
 }
 
@@ -115,7 +116,7 @@ pub async fn refresh_until_at(b: &mut Browser, record: &str, code: &str, keyboar
         }
         assert!(Instant::now() < deadline, "the outcome stayed {outcome}, expected {code}");
         assert_eq!(outcome, "pending", "before the token event: sent, finish there");
-        assert_eq!(b.text("outcome-label").await, format!("Sent to {tr_name} — finish there"));
+        assert!(b.text("outcome-label").await.contains(tr_name), "finish at this TR");
         tokio::time::sleep(Duration::from_millis(200)).await;
         if keyboard {
             b.tab_to(&testid("refresh")).await;
@@ -141,10 +142,11 @@ async fn approved() {
     b.click("tr-accept").await;
     b.step("back-at-the-bank", &record).await;
     refresh_until(&mut b, &record, "added", false).await;
-    assert_eq!(b.text("outcome-label").await, "Added to Sandbox Wallet");
+    assert!(b.text("outcome-label").await.contains(WALLET_NAME), "added to this TR");
     b.click("where-link").await;
     b.step("where-my-cards-are", "/cards/where").await;
-    assert!(b.texts("where-place").await.contains(&"Added to Sandbox Wallet".to_string()));
+    assert_eq!(b.attr("where-place", "data-outcome").await, "added");
+    assert!(b.text("where-place").await.contains(WALLET_NAME));
     b.finish().await;
 }
 
@@ -169,7 +171,7 @@ async fn approved_at_spec_minimal_token_requestors() {
         b.click("tr-accept").await;
         b.step("back-at-the-bank", &record).await;
         refresh_until_at(&mut b, &record, "added", false, name).await;
-        assert_eq!(b.text("outcome-label").await, format!("Added to {name}"));
+        assert!(b.text("outcome-label").await.contains(name), "added to this TR");
         b.finish().await;
     }
 }
@@ -198,7 +200,7 @@ async fn declined() {
     b.click("tr-accept").await;
     b.step("back-at-the-bank", &record).await;
     refresh_until(&mut b, &record, "declined", false).await;
-    assert_eq!(b.text("outcome-label").await, format!("Declined — it was not added to {WALLET_NAME}"));
+    assert!(b.text("outcome-label").await.contains(WALLET_NAME), "declined at this TR");
     b.finish().await;
 }
 
@@ -212,7 +214,7 @@ async fn cancel_at_the_token_requestor() {
     b.click("tr-cancel").await;
     b.step("cancelled", &record).await;
     assert_eq!(b.attr("provisioning", "data-view").await, "cancelled");
-    assert_eq!(b.text("page-heading").await, format!("You cancelled at {WALLET_NAME}"));
+    assert!(b.text("page-heading").await.contains(WALLET_NAME), "cancelled at this TR");
     // "Start again" leads back to the review of the same choice.
     b.click("start-again").await;
     b.step("start-again", "/add/").await;
@@ -230,7 +232,7 @@ async fn additional_authentication() {
     b.click("tr-accept").await;
     b.step("back-at-the-bank", &record).await;
     refresh_until(&mut b, &record, "needs-verification", false).await;
-    assert_eq!(b.text("outcome-label").await, format!("Needs verification — finish it in {WALLET_NAME}"));
+    assert!(b.text("outcome-label").await.contains(WALLET_NAME), "finish it at this TR");
     b.finish().await;
 }
 
@@ -252,15 +254,11 @@ async fn session_expires_while_at_the_token_requestor() {
     tokio::time::sleep(Duration::from_secs(IDLE_SECS + 1)).await;
     b.click("tr-accept").await;
     b.step("signed-out-on-return", "/login?reason=expired&next=/provisioning/return/").await;
-    assert!(
-        b.text("sign-in-notice").await.contains("signed out after a period of inactivity"),
-        "{}",
-        b.text("sign-in-notice").await
-    );
+    assert_eq!(b.attr("sign-in-notice", "data-notice").await, "timed-out", "signed out after a period of inactivity");
     sign_in(&mut b, "quinn", &record).await;
     assert_eq!(b.path().await, record, "back on the same record after signing in");
     refresh_until(&mut b, &record, "added", false).await;
-    assert_eq!(b.text("outcome-label").await, "Added to Sandbox Wallet");
+    assert!(b.text("outcome-label").await.contains(WALLET_NAME), "added to this TR");
     b.finish().await;
 }
 
@@ -276,7 +274,7 @@ async fn back_button_after_the_hand_off() {
     b.back().await;
     b.step("back-to-the-bank", &record).await;
     assert_eq!(b.attr("provisioning", "data-view").await, "handed-off");
-    assert_eq!(b.text("page-heading").await, format!("Finish at {WALLET_NAME}"));
+    assert!(b.text("page-heading").await.contains(WALLET_NAME), "finish at this TR");
     // Continuing again sends fresh receipts, never the ones handed off.
     let second = continue_to_tr(&mut b).await;
     assert_ne!(receipts(&first), receipts(&second), "fresh receipts after the back button");

@@ -78,6 +78,6 @@ async fn approved_with_the_keyboard_only() {
     b.step("back-at-the-bank", &record).await;
 
     refresh_until(&mut b, &record, "added", true).await;
-    assert_eq!(b.text("outcome-label").await, format!("Added to {WALLET_NAME}"));
+    assert!(b.text("outcome-label").await.contains(WALLET_NAME), "added to this TR");
     b.finish().await;
 }

@@ -42,7 +42,7 @@ async fn a_journey_started_on_a_finishes_on_b() {
     let page = browser.come_back(&callback).await;
     assert_eq!(page, record);
     let html = browser.until_added(&record).await;
-    assert!(html.contains("Added to Sandbox Wallet"), "{html}");
+    assert!(html.contains(r#"data-outcome="added""#) && html.contains("Sandbox Wallet"), "{html}");
 
     assert!(world.portal.served("/add/push").iter().all(|t| *t == a_url), "the push was served by A");
     assert_eq!(world.portal.served("/provisioning/return/"), [b_url.as_str()], "the return was served by B");

@@ -1,4 +1,5 @@
-//! One struct per page; each renders one template under `templates/`.
+//! The handlers, one module per part of the site: they read the request,
+//! call the layer below and render a page (its view in `web::views`).
 
 pub mod add;
 pub mod cards;
@@ -8,88 +9,14 @@ pub mod provisioning;
 pub mod sign_in;
 
 use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use askama::Template;
 
 use super::AppState;
-use super::assets;
 use super::error::AppError;
 use super::session::SignedIn;
-use crate::config::Settings;
+pub use super::views::Chrome;
 use crate::store::{Cardholder, FundingAccount};
-
-/// What the base layout needs on every page.
-pub struct Chrome {
-    pub issuer_name: String,
-    pub logo_url: String,
-    pub css_url: String,
-    /// The signed-in cardholder's display name; `None` on public pages.
-    pub signed_in_as: Option<String>,
-    /// For the sign-out form in the header.
-    pub csrf_token: String,
-    /// This response's CSP nonce, for our one script tag.
-    pub nonce: String,
-    /// The session-timeout warning's URL, when signed in.
-    pub session_script_url: String,
-    pub idle_timeout_secs: u64,
-    /// What is left of it now (pages move the idle clock only every few
-    /// seconds, see `web::session`): the warning's first countdown.
-    pub idle_secs_left: u64,
-    /// "5 minutes", or "30 seconds" for short test settings.
-    pub idle_timeout_label: String,
-}
-
-impl Chrome {
-    pub fn anonymous(settings: &Settings) -> Self {
-        Self {
-            issuer_name: settings.issuer.name.clone(),
-            logo_url: settings.issuer.logo_url.clone(),
-            css_url: assets::versioned_url("app.css"),
-            signed_in_as: None,
-            csrf_token: String::new(),
-            nonce: String::new(),
-            session_script_url: assets::versioned_url("session.js"),
-            idle_timeout_secs: settings.session.idle_timeout_secs,
-            idle_secs_left: settings.session.idle_timeout_secs,
-            idle_timeout_label: duration_label(settings.session.idle_timeout_secs),
-        }
-    }
-
-    pub fn signed_in(settings: &Settings, display_name: &str, who: &SignedIn) -> Result<Self, AppError> {
-        Ok(Self {
-            signed_in_as: Some(display_name.to_string()),
-            csrf_token: who.session.csrf_token()?,
-            nonce: who.nonce.clone(),
-            idle_secs_left: who.idle_secs_left,
-            ..Self::anonymous(settings)
-        })
-    }
-
-    /// For error pages rendered without application state.
-    pub fn fallback() -> Self {
-        Self {
-            issuer_name: "Online banking".into(),
-            logo_url: String::new(),
-            css_url: assets::versioned_url("app.css"),
-            signed_in_as: None,
-            csrf_token: String::new(),
-            nonce: String::new(),
-            session_script_url: String::new(),
-            idle_timeout_secs: 0,
-            idle_secs_left: 0,
-            idle_timeout_label: String::new(),
-        }
-    }
-}
-
-fn duration_label(secs: u64) -> String {
-    match secs {
-        60 => "1 minute".into(),
-        s if s % 60 == 0 => format!("{} minutes", s / 60),
-        1 => "1 second".into(),
-        s => format!("{s} seconds"),
-    }
-}
 
 /// The signed-in cardholder. A session naming a cardholder who is not
 /// stored is our fault (500), not the visitor's.
@@ -113,4 +40,23 @@ fn missing(who: &SignedIn) -> AppError {
 /// Renders a page as an HTML response with the given status.
 pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+}
+
+/// A redirect after a form or a link that did something (303: the browser GETs `to`).
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+/// A provisioning record's page.
+pub fn record_path(id: &str) -> String {
+    format!("/provisioning/{id}")
+}
+
+/// A form shown again because its attempts are throttled: says when to
+/// come back (sign-in and the step-up before a push).
+pub fn with_retry_after(mut response: HttpResponse, retry_after_secs: i64) -> HttpResponse {
+    if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }

@@ -1,26 +1,18 @@
-use actix_web::http::{StatusCode, header};
+//! Sign-in and sign-out: the sign-in page (`web::views::SignInPage`), the
+//! password check (`auth::sign_in`), and the session's end.
+
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, html};
+use super::{html, see_other, with_retry_after};
 use crate::auth::{self, SignInError};
 use crate::domain::Login;
 use crate::web::AppState;
-use crate::web::csrf::{self, CsrfField, CsrfForm, SignInCsrfForm};
+use crate::web::csrf::{self, ButtonForm, CsrfForm, SignInCsrfForm, csrf_field};
 use crate::web::error::AppError;
 use crate::web::session::{SignedIn, TypedSession};
-
-#[derive(Template)]
-#[template(path = "sign_in.html")]
-struct SignInPage {
-    chrome: Chrome,
-    csrf_token: String,
-    next: String,
-    login: String,
-    notice: Option<&'static str>,
-    error: Option<&'static str>,
-}
+use crate::web::views::{Chrome, FormError, SignInNotice, SignInPage};
 
 #[derive(Deserialize)]
 pub struct SignInQuery {
@@ -40,25 +32,7 @@ pub struct SignInForm {
     next: String,
 }
 
-impl CsrfField for SignInForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-#[derive(Deserialize)]
-pub struct SignOutForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
-impl CsrfField for SignOutForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-const WRONG_CREDENTIALS: &str = "Wrong login or password.";
+csrf_field!(SignInForm);
 
 /// Where to go after signing in: only a path on this site, never elsewhere.
 /// No backslash and no control character of any kind: browsers drop tabs
@@ -85,8 +59,8 @@ pub async fn show(
     query: web::Query<SignInQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = match query.reason.as_deref() {
-        Some("expired") => Some("For your security you were signed out after a period of inactivity. Please sign in again."),
-        Some("signed-out") => Some("You have signed out."),
+        Some("expired") => Some(SignInNotice::TimedOut),
+        Some("signed-out") => Some(SignInNotice::SignedOut),
         _ => None,
     };
     sign_in_page(&state, &req, StatusCode::OK, safe_next(query.next.as_deref()), String::new(), notice, None)
@@ -100,8 +74,8 @@ fn sign_in_page(
     status: StatusCode,
     next: String,
     login: String,
-    notice: Option<&'static str>,
-    error: Option<&'static str>,
+    notice: Option<SignInNotice>,
+    error: Option<FormError>,
 ) -> Result<HttpResponse, AppError> {
     let (csrf_token, cookie) = csrf::sign_in::token(req);
     let page = SignInPage { chrome: Chrome::anonymous(&state.settings), csrf_token, next, login, notice, error };
@@ -116,49 +90,41 @@ pub async fn submit(
     state: web::Data<AppState>,
     session: TypedSession,
     req: HttpRequest,
-    form: SignInCsrfForm<SignInForm>,
+    SignInCsrfForm(form): SignInCsrfForm<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
-    let SignInCsrfForm(form) = form;
     let next = safe_next(Some(&form.next));
-    let retry = |status: StatusCode, error: &'static str| -> Result<HttpResponse, AppError> {
+    let retry = |status: StatusCode, error: FormError| -> Result<HttpResponse, AppError> {
         sign_in_page(&state, &req, status, next.clone(), form.login.chars().take(64).collect(), None, Some(error))
     };
     let Ok(login) = Login::parse(&form.login) else {
-        return retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS);
+        return retry(StatusCode::UNAUTHORIZED, FormError::WrongCredentials);
     };
     if form.password.is_empty() || form.password.len() > 1024 {
-        return retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS);
+        return retry(StatusCode::UNAUTHORIZED, FormError::WrongCredentials);
     }
     let address = crate::web::client_address(&req, &state.settings);
     match auth::sign_in(&state.store, &state.settings.security, &login, &form.password, &address).await {
         Ok(cardholder_id) => {
             session.begin(cardholder_id)?;
             tracing::info!(cardholder_id, "signed in");
-            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).finish())
+            Ok(see_other(&next))
         }
         Err(SignInError::WrongCredentials) => {
             tracing::info!(login_len = form.login.len(), "sign-in refused: wrong credentials");
-            retry(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS)
+            retry(StatusCode::UNAUTHORIZED, FormError::WrongCredentials)
         }
         Err(SignInError::Throttled { retry_after_secs }) => {
             tracing::warn!(retry_after_secs, "sign-in throttled");
-            let mut response = retry(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many failed attempts. For your security, sign-in is paused for a while. Please try again later.",
-            )?;
-            if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            Ok(response)
+            Ok(with_retry_after(retry(StatusCode::TOO_MANY_REQUESTS, FormError::SignInPaused)?, retry_after_secs))
         }
         Err(e) => Err(AppError::Internal(e.into())),
     }
 }
 
-pub async fn sign_out(session: TypedSession, form: CsrfForm<SignOutForm>) -> HttpResponse {
+pub async fn sign_out(session: TypedSession, form: CsrfForm<ButtonForm>) -> HttpResponse {
     let _ = form;
     session.end();
-    HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?reason=signed-out")).finish()
+    see_other("/login?reason=signed-out")
 }
 
 /// Sign-out everywhere: every session of this cardholder, on every device,
@@ -166,13 +132,13 @@ pub async fn sign_out(session: TypedSession, form: CsrfForm<SignOutForm>) -> Htt
 pub async fn sign_out_everywhere(
     state: web::Data<AppState>,
     who: SignedIn,
-    form: CsrfForm<SignOutForm>,
+    form: CsrfForm<ButtonForm>,
 ) -> Result<HttpResponse, AppError> {
     let _ = form;
     let ended = state.store.end_sessions_of(who.cardholder_id).await?;
     who.session.end();
     tracing::info!(cardholder_id = who.cardholder_id, sessions = ended, "signed out everywhere");
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/login?reason=signed-out")).finish())
+    Ok(see_other("/login?reason=signed-out"))
 }
 
 /// "Stay signed in" from the timeout warning: extending the session is a

@@ -227,3 +227,17 @@ pub fn location(response: &reqwest::Response) -> String {
 pub fn demo_numbers() -> Vec<&'static str> {
     pushprov::demo::all_account_numbers()
 }
+
+/// Attribute `attr` of every element with `data-testid="{id}"`: the codes
+/// pages carry (`data-outcome`, `data-error`, `data-reason`, …). Tests read
+/// these rather than the words, which are the issuer's to change.
+pub fn attrs_by_testid(html: &str, id: &str, attr: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse(&format!("[data-testid=\"{id}\"]")).expect("selector");
+    doc.select(&selector).filter_map(|e| e.value().attr(attr)).map(str::to_string).collect()
+}
+
+/// The outcome codes of a record page, in account order.
+pub fn outcome_codes(html: &str) -> Vec<String> {
+    attrs_by_testid(html, "outcome", "data-outcome")
+}

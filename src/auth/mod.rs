@@ -1,5 +1,6 @@
 //! Passwords and sign-in: argon2id verification, constant-time whatever the
-//! login, and throttling of failures per login and per client address.
+//! login, and throttling of failures per login and per client address. The
+//! step-up before a push (`step_up`) is checked and counted the same way.
 //!
 //! Argon2id parameters: m = 19 456 KiB, t = 2, p = 1 (OWASP's first choice).
 
@@ -12,6 +13,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use crate::config::SecuritySettings;
 use crate::domain::Login;
 use crate::store::{AttemptEnd, FailureScope, Store, StoreError, now_unix};
+
+pub mod step_up;
 
 fn argon2() -> Argon2<'static> {
     pin_mmap_threshold();
@@ -160,79 +163,4 @@ pub async fn sign_in(
     let who = Attempter { login: login.as_str(), address };
     let check = check_password(store.clone(), login.clone(), password.to_string());
     guarded(store, limits, &who, FailureScope::Login, check).await?.ok_or(SignInError::WrongCredentials)
-}
-
-/// How long a step-up code is valid.
-pub const CODE_VALID_SECS: i64 = 300;
-
-/// What a step-up code confirms: this token requestor and these cards. A
-/// code shown for one review cannot confirm a push of something else.
-pub fn code_purpose(trid: &str, card_ids: &[String]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut cards = card_ids.to_vec();
-    cards.sort();
-    hex::encode(Sha256::digest(format!("{trid}\n{}", cards.join(",")).as_bytes()))
-}
-
-fn code_hash(code: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(code.as_bytes()))
-}
-
-/// A step-up code for the review page: a new one (returned, to send), the
-/// live one left as it is, or none because too many were issued.
-pub async fn issue_code(
-    store: &Store,
-    limits: &SecuritySettings,
-    cardholder_id: i64,
-    purpose: &str,
-    demo: bool,
-) -> Result<(crate::store::CodeIssue, Option<String>), StoreError> {
-    let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
-    let hash = code_hash(&code);
-    let new = crate::store::NewCode {
-        cardholder_id,
-        code_hash: &hash,
-        purpose,
-        demo_code: demo.then_some(code.as_str()),
-        now: now_unix(),
-        valid_secs: CODE_VALID_SECS,
-        window_secs: i64::try_from(limits.failure_window_secs).unwrap_or(i64::MAX / 2),
-        max_per_window: i64::from(limits.max_codes_per_window),
-    };
-    let issued = store.issue_step_up_code(&new).await?;
-    let sent = matches!(issued, crate::store::CodeIssue::Issued).then_some(code);
-    Ok((issued, sent))
-}
-
-/// Checks a step-up code for `purpose`, counted like a password (per login,
-/// in codes' own scope, and per address; see [`guarded`]) and against the
-/// code's own tries. A right code is used up by the form `submission_id`: of
-/// other requests carrying it only that same form's (a double click) is
-/// confirmed again, and it pushes nothing twice (the record is per form).
-pub async fn check_code(
-    store: &Store,
-    limits: &SecuritySettings,
-    who: &Attempter<'_>,
-    cardholder_id: i64,
-    purpose: &str,
-    submission_id: &str,
-    code: &str,
-) -> Result<bool, SignInError> {
-    let code = code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        // Not a code at all: nothing to count it against, nothing checked.
-        return Ok(false);
-    }
-    let (store2, hash, purpose, submission) = (store.clone(), code_hash(code), purpose.to_string(), submission_id.to_string());
-    // A double click: the same form with the code it already used is
-    // confirmed again before any attempt is counted.
-    if store.step_up_code_used_by(cardholder_id, &hash, &purpose, &submission, now_unix()).await? {
-        return Ok(true);
-    }
-    let check = async move {
-        let matched = store2.check_step_up_code(cardholder_id, &hash, &purpose, &submission, now_unix()).await?;
-        Ok(matched.then_some(()))
-    };
-    Ok(guarded(store, limits, who, FailureScope::Code, check).await?.is_some())
 }
