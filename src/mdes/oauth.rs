@@ -1,5 +1,6 @@
 //! Mastercard OAuth 1.0a, one-legged, RSA-SHA256 (wire contract §4): the signer the client uses and the
-//! pieces a verifier needs (the built-in sandbox checks every request with them).
+//! pieces a verifier needs (the built-in sandbox checks every request with them). One concern:
+//! signer and verifier share the base string, and must stay byte-for-byte the same.
 //!
 //! Byte-for-byte compatibility target: PyPI `mastercard-oauth1-signer` (golden vectors in
 //! `tests/fixtures/mdes/oauth-golden.json`, made by `scripts/golden/generate.py`). Where that
@@ -7,8 +8,11 @@
 //! accepts: header values are *not* percent-encoded except the signature, query parameters are
 //! sorted as whole `k=v` strings, and the whole parameter string is encoded once.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::signature::{SignatureEncoding as _, Signer as _, Verifier as _};
 use rsa::{PrivateKey, PublicKey};
@@ -41,62 +45,31 @@ pub enum OAuthError {
     Stale,
 }
 
-/// RFC 3986 percent-encoding: everything but ALPHA / DIGIT / `-` `.` `_` `~` is `%XX`
-/// (upper-case hex) over the UTF-8 bytes; so space is `%20`, `*` is `%2A`, `+` is `%2B`.
+/// What RFC 3986 percent-encodes: everything but ALPHA / DIGIT / `-` `.` `_` `~`.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// RFC 3986 percent-encoding over the UTF-8 bytes, upper-case hex: space is `%20`, `*` is `%2A`,
+/// `+` is `%2B` (the reference signer's `quote(s, safe="")`).
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, NOT_UNRESERVED).to_string()
 }
 
 /// Strict percent-decoding (a `+` stays a `+`: base64 values carry it). Invalid escapes or
-/// non-UTF-8 results are errors.
+/// non-UTF-8 results are errors: the crate passes a malformed escape through unchanged, and a
+/// header that carries one was not written by a conforming signer.
 pub fn percent_decode(s: &str) -> Result<String, OAuthError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| OAuthError::MalformedHeader("bad percent-escape".into()))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let well_formed =
+        s.split('%').skip(1).all(|rest| rest.as_bytes().get(..2).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    if !well_formed {
+        return Err(OAuthError::MalformedHeader("bad percent-escape".into()));
     }
-    String::from_utf8(out).map_err(|_| OAuthError::MalformedHeader("not UTF-8".into()))
+    percent_decode_str(s).decode_utf8().map(Cow::into_owned).map_err(|_| OAuthError::MalformedHeader("not UTF-8".into()))
 }
 
-/// Python's `urllib.parse.unquote` semantics (invalid escapes left as they are), used on query
-/// strings to mirror the reference library.
+/// Python's `urllib.parse.unquote` semantics (invalid escapes left as they are, invalid UTF-8
+/// replaced), used on query strings to mirror the reference library.
 fn lenient_unquote(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) =
-                bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// base64(SHA-256(body)) over the exact bytes sent.

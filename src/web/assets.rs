@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::header::{self, ETag, EntityTag, Header as _, IfNoneMatch};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use rust_embed::RustEmbed;
 
 use super::error::AppError;
@@ -40,19 +40,30 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
     let name = path.into_inner();
     let file = Assets::get(&name).ok_or(AppError::NotFound)?;
     let hash = hashes().get(&name).cloned().unwrap_or_default();
-    let etag = format!("\"{hash}\"");
     let versioned = req.query_string() == format!("v={hash}");
     let cache = if versioned { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut response = if not_modified { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    response.insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, cache));
+    let (mut response, not_modified) = revalidated(&req, hash);
+    response.insert_header((header::CACHE_CONTROL, cache));
     if not_modified {
         return Ok(response.finish());
     }
     let mime = mime_guess::from_path(&name).first_or_octet_stream();
     Ok(response.content_type(mime.essence_str()).body(file.data.into_owned()))
+}
+
+/// The start of an answer for content named by `tag` (a hash of it): 304 Not Modified when the
+/// request's `If-None-Match` already holds the tag, else 200; either way with the tag as a strong
+/// `ETag`. The second value says which, so that the caller sends the body only with a 200.
+/// Static assets and token requestor logos share it: both are named by their content.
+pub fn revalidated(req: &HttpRequest, tag: String) -> (HttpResponseBuilder, bool) {
+    let etag = EntityTag::new_strong(tag);
+    // RFC 9110 §13.1.2: weak comparison, and `*` matches any current representation.
+    let not_modified = match IfNoneMatch::parse(req) {
+        Ok(IfNoneMatch::Any) => true,
+        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
+        Err(_) => false,
+    };
+    let mut response = if not_modified { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response.insert_header(ETag(etag));
+    (response, not_modified)
 }

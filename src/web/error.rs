@@ -13,6 +13,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError, web};
 use askama::Template;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::AppState;
 use super::views::Chrome;
@@ -348,17 +349,14 @@ fn error_html(status: StatusCode, page: &ErrorPage, chrome: Chrome) -> String {
         .unwrap_or_else(|_| format!("<!doctype html><title>{0}</title><h1>{0}</h1>", status.as_u16()))
 }
 
-/// Percent-encodes a value for a query string (RFC 3986 unreserved kept).
+/// What a query value in one of our own addresses percent-encodes: everything but RFC 3986's
+/// unreserved characters and `/`, which stays readable so that a return path shows as
+/// `next=/cards` in the address bar (a `/` needs no escape inside a query, RFC 3986 §3.4).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
+/// Percent-encodes a value for a query string (RFC 3986 unreserved and `/` kept).
 pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 #[cfg(test)]

@@ -72,14 +72,16 @@ impl Selection {
     }
 
     fn query(&self) -> String {
-        let mut parts = Vec::new();
+        let cards = self.card_ids.join(",");
+        let mut pairs = Vec::new();
         if let Some(trid) = &self.trid {
-            parts.push(format!("tr={}", crate::web::error::percent_encode(trid)));
+            pairs.push(("tr", trid.as_str()));
         }
-        if !self.card_ids.is_empty() {
-            parts.push(format!("cards={}", crate::web::error::percent_encode(&self.card_ids.join(","))));
+        if !cards.is_empty() {
+            pairs.push(("cards", cards.as_str()));
         }
-        parts.join("&")
+        // Pairs of strings always encode.
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
 }
 

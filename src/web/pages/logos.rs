@@ -26,16 +26,10 @@ pub async fn logo(state: web::Data<AppState>, req: HttpRequest, asset_id: web::P
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish());
     };
-    let etag = format!("\"{}\"", &logo.sha256[..16.min(logo.sha256.len())]);
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut response = if not_modified { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    let tag = logo.sha256[..16.min(logo.sha256.len())].to_string();
+    let (mut response, not_modified) = crate::web::assets::revalidated(&req, tag);
     // An asset id's content never changes: cache it for good.
     response
-        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; sandbox"))
         .insert_header((header::CONTENT_DISPOSITION, "inline"));

@@ -124,11 +124,10 @@ async fn step_up_again(state: &AppState, who: &SignedIn, id: &str) -> Result<Htt
 
 fn review_url(record: &ProvisioningRecord) -> String {
     let card_ids: Vec<&str> = record.accounts.iter().map(|a| a.funding_account_id.as_str()).collect();
-    format!(
-        "/add/review?tr={}&cards={}",
-        crate::web::error::percent_encode(&record.trid),
-        crate::web::error::percent_encode(&card_ids.join(","))
-    )
+    let cards = card_ids.join(",");
+    // Pairs of strings always encode.
+    let query = serde_urlencoded::to_string([("tr", record.trid.as_str()), ("cards", cards.as_str())]).unwrap_or_default();
+    format!("/add/review?{query}")
 }
 
 /// *Try again* after a recoverable failure (offered only then), or *Send
