@@ -7,7 +7,7 @@
 use super::{Attempter, SignInError, guarded};
 use crate::config::SecuritySettings;
 use crate::domain::Login;
-use crate::store::{Cardholder, CodeIssue, FailureScope, Store, StoreError, now_unix};
+use crate::store::{Cardholder, CodeIssue, CodeUse, FailureScope, Store, StoreError, now_unix};
 
 /// How long a step-up code is valid.
 pub const CODE_VALID_SECS: i64 = 300;
@@ -151,13 +151,15 @@ async fn check_code(
         return Ok(false);
     }
     let (store2, hash, purpose, submission) = (store.clone(), code_hash(code), purpose.to_string(), submission_id.to_string());
+    let offered = CodeUse { cardholder_id, code_hash: &hash, purpose: &purpose, submission_id: &submission };
     // A double click: the same form with the code it already used is
     // confirmed again before any attempt is counted.
-    if store.step_up_code_used_by(cardholder_id, &hash, &purpose, &submission, now_unix()).await? {
+    if store.step_up_code_used_by(&offered, now_unix()).await? {
         return Ok(true);
     }
     let check = async move {
-        let matched = store2.check_step_up_code(cardholder_id, &hash, &purpose, &submission, now_unix()).await?;
+        let offered = CodeUse { cardholder_id, code_hash: &hash, purpose: &purpose, submission_id: &submission };
+        let matched = store2.check_step_up_code(&offered, now_unix()).await?;
         Ok(matched.then_some(()))
     };
     Ok(guarded(store, limits, who, FailureScope::Code, check).await?.is_some())

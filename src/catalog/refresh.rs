@@ -376,29 +376,10 @@ mod tests {
         assert_eq!(catalogue_age(&at(Some(now + 50)), u64::MAX, now).last_refresh_age_secs, Some(0));
     }
 
-    #[derive(Clone, Default)]
-    struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Logs {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Logs {
-        fn take(&self) -> String {
-            String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
-        }
-    }
-
     /// The periodic check's warning (this thread's logs only: a current-thread runtime).
     #[tokio::test(flavor = "current_thread")]
     async fn an_overdue_catalogue_is_a_warning_at_the_check() {
-        let logs = Logs::default();
+        let logs = pushprov_test_support::logs::Logs::default();
         let writer = logs.clone();
         let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
         let _guard = tracing::subscriber::set_default(subscriber);

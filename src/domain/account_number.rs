@@ -33,13 +33,7 @@ impl AccountNumber {
 
     /// A financial account id: 9–19 digits (MDES `financialAccountId`).
     pub fn parse_digits(text: &str) -> Result<Self, AccountNumberError> {
-        if !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AccountNumberError::NotDigits);
-        }
-        if !(9..=19).contains(&text.len()) {
-            return Err(AccountNumberError::Length);
-        }
-        Ok(Self(text.to_string()))
+        nine_to_nineteen_digits(text).map(Self)
     }
 
     pub fn last4(&self) -> &str {
@@ -77,13 +71,7 @@ pub struct AccountRange(String);
 
 impl AccountRange {
     pub fn parse(text: &str) -> Result<Self, AccountNumberError> {
-        if !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AccountNumberError::NotDigits);
-        }
-        if !(9..=19).contains(&text.len()) {
-            return Err(AccountNumberError::Length);
-        }
-        Ok(Self(text.to_string()))
+        nine_to_nineteen_digits(text).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -96,6 +84,17 @@ impl AccountRange {
         // 19 digits always fit: u64::MAX has 20.
         padded.parse().unwrap_or(u64::MAX)
     }
+}
+
+/// 9–19 ASCII digits: what MDES takes for an account number and for an account range alike.
+fn nine_to_nineteen_digits(text: &str) -> Result<String, AccountNumberError> {
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AccountNumberError::NotDigits);
+    }
+    if !(9..=19).contains(&text.len()) {
+        return Err(AccountNumberError::Length);
+    }
+    Ok(text.to_string())
 }
 
 fn luhn_ok(digits: &str) -> bool {

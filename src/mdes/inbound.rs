@@ -71,7 +71,7 @@ mod tests {
     use super::*;
     use crate::mdes::encryption::{EncryptionOptions, Encryptor};
     use crate::mdes::keys;
-    use crate::mdes::model::{CardAccountData, FundingAccountData, SignatureData};
+    use crate::mdes::model::SignatureData;
     use crate::mdes::request::PushRequest;
     use std::path::{Path, PathBuf};
 
@@ -86,17 +86,7 @@ mod tests {
     }
 
     fn account(id: &str) -> PushFundingAccount {
-        PushFundingAccount {
-            push_account_id: id.into(),
-            funding_account_data: FundingAccountData {
-                card_account_data: Some(CardAccountData {
-                    account_number: "5123456789012345".into(),
-                    expiry_month: None,
-                    expiry_year: None,
-                }),
-                ..Default::default()
-            },
-        }
+        PushFundingAccount::card(id, "5123456789012345", None)
     }
 
     #[test]

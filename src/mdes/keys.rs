@@ -1,4 +1,5 @@
-//! Loading (and, for the demo sandbox, generating) the RSA keys and certificates MDES needs.
+//! Loading (and, for the demo sandbox, generating) the RSA keys and certificates MDES needs: one
+//! concern, every key format and its one-line errors in one place.
 //!
 //! Every error names the setting it came from and reads as one line, because it is printed at
 //! start-up to an operator: `mdes.signing_key_path: wrong password for PKCS#12 file "x.p12"`.

@@ -1,5 +1,8 @@
 //! Serde types of the Token Connect wire contract (wire contract §2, §6), written for OpenAPI v2.11.
 //!
+//! One concern, so one file past 500 lines: how Token Connect JSON reads and writes — the types
+//! and the lenient readers they are declared with, which only make sense beside each other.
+//!
 //! Parsing is forgiving by design (wire contract §6 "forward compatibility"): unknown fields are ignored,
 //! unknown enum values land in `Other(String)`, optional-looking lists default to empty, and a
 //! few fields accept both the documented and a commonly seen JSON type (numbers as strings,
@@ -428,22 +431,17 @@ pub fn read_token_requestor(item: serde_json::Value) -> Result<TokenRequestor, S
             return Err(format!("{name} {problem}"));
         }
     }
-    serde_json::from_value(item).map_err(|e| format!("unreadable: {}", e.classify_name_for_log()))
+    serde_json::from_value(item).map_err(|e| format!("unreadable: {}", json_error_kind(&e)))
 }
 
-/// A `serde_json` error's category, for log lines that must not quote MDES's data.
-trait ClassifyForLog {
-    fn classify_name_for_log(&self) -> &'static str;
-}
-
-impl ClassifyForLog for serde_json::Error {
-    fn classify_name_for_log(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "io",
-            serde_json::error::Category::Syntax => "syntax",
-            serde_json::error::Category::Data => "unexpected shape",
-            serde_json::error::Category::Eof => "truncated",
-        }
+/// A `serde_json` error's category, for errors and log lines that must not quote MDES's data
+/// (serde's own message may hold a value, such as an account number).
+pub(crate) fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "io",
+        serde_json::error::Category::Syntax => "syntax",
+        serde_json::error::Category::Data => "unexpected shape",
+        serde_json::error::Category::Eof => "truncated",
     }
 }
 
@@ -598,6 +596,23 @@ pub struct PushAccountRequest {
 pub struct PushFundingAccount {
     pub push_account_id: String,
     pub funding_account_data: FundingAccountData,
+}
+
+impl PushFundingAccount {
+    /// A card with no holder data: its number and expiry (`MM`, `YY`) as the spec writes them.
+    pub fn card(push_account_id: &str, account_number: &str, expiry: Option<(&str, &str)>) -> Self {
+        PushFundingAccount {
+            push_account_id: push_account_id.into(),
+            funding_account_data: FundingAccountData {
+                card_account_data: Some(CardAccountData {
+                    account_number: account_number.into(),
+                    expiry_month: expiry.map(|(month, _)| month.into()),
+                    expiry_year: expiry.map(|(_, year)| year.into()),
+                }),
+                ..Default::default()
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -24,7 +24,7 @@ pub use provisioning::{
     IssuedReceipt, NewProvisioning, ProvisioningAccount, ProvisioningRecord, PushResult, PushedAccount, StoredTokenEvent,
 };
 pub use sessions::{CARDHOLDER_KEY as CARDHOLDER_SESSION_KEY, SqlSessionStore};
-pub use step_up::{CodeIssue, NewCode, TRIES_PER_CODE};
+pub use step_up::{CodeIssue, CodeUse, NewCode, TRIES_PER_CODE};
 pub use throttle::{AttemptEnd, FailureScope, STALE_AFTER_SECS};
 pub use vault::{Vault, VaultError};
 

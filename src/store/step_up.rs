@@ -35,6 +35,15 @@ pub struct NewCode<'a> {
     pub max_per_window: i64,
 }
 
+/// A code a form offers: whose, for what, and which form (a double click sends the same form
+/// twice; only that form's repeat is confirmed again).
+pub struct CodeUse<'a> {
+    pub cardholder_id: i64,
+    pub code_hash: &'a str,
+    pub purpose: &'a str,
+    pub submission_id: &'a str,
+}
+
 impl Store {
     /// Stores a new code unless a live one (unexpired, unspent, same
     /// purpose) exists or `max_per_window` codes were issued in the window.
@@ -88,14 +97,7 @@ impl Store {
     /// code's [`TRIES_PER_CODE`] tries — and for the same form again (a double
     /// click) once its code is used. (The stored value is a hash of the code,
     /// so comparing it in SQL tells a timing observer nothing about the code.)
-    pub async fn check_step_up_code(
-        &self,
-        cardholder_id: i64,
-        code_hash: &str,
-        purpose: &str,
-        submission_id: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn check_step_up_code(&self, code: &CodeUse<'_>, now: i64) -> Result<bool, StoreError> {
         // (`auth::check_code` looks for the same form's used code first, before
         // any attempt is counted; the look after this statement covers a twin
         // request that used it meanwhile.)
@@ -108,12 +110,12 @@ impl Store {
              WHERE cardholder_id = $1 AND code_hash IS NOT NULL AND expires_at > $2 AND tries < $3 \
              RETURNING code_hash",
         )
-        .bind(cardholder_id)
+        .bind(code.cardholder_id)
         .bind(now)
         .bind(TRIES_PER_CODE)
-        .bind(code_hash)
-        .bind(purpose)
-        .bind(submission_id)
+        .bind(code.code_hash)
+        .bind(code.purpose)
+        .bind(code.submission_id)
         .fetch_optional(&self.pool)
         .await?;
         if let Some(r) = row
@@ -123,27 +125,20 @@ impl Store {
         }
         // No live code, or another one: the same form may have used its code
         // between the first look and now.
-        self.step_up_code_used_by(cardholder_id, code_hash, purpose, submission_id, now).await
+        self.step_up_code_used_by(code, now).await
     }
 
     /// Whether the form `submission_id` already used `code_hash` for
     /// `purpose` (a double click): then it is confirmed again, uncounted.
-    pub async fn step_up_code_used_by(
-        &self,
-        cardholder_id: i64,
-        code_hash: &str,
-        purpose: &str,
-        submission_id: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn step_up_code_used_by(&self, code: &CodeUse<'_>, now: i64) -> Result<bool, StoreError> {
         let again = sqlx::query(
             "SELECT 1 AS n FROM step_up_codes WHERE cardholder_id = $1 AND used_hash = $2 AND used_by = $3 \
              AND purpose = $4 AND expires_at > $5",
         )
-        .bind(cardholder_id)
-        .bind(code_hash)
-        .bind(submission_id)
-        .bind(purpose)
+        .bind(code.cardholder_id)
+        .bind(code.code_hash)
+        .bind(code.submission_id)
+        .bind(code.purpose)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;

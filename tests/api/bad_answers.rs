@@ -124,84 +124,91 @@ enum Base {
 struct Field {
     /// Dot-separated path; numbers index lists. A path ending in a number is a
     /// whole list item.
-    path: &'static str,
+    path: String,
     need: Need,
     is_enum: bool,
     base: Base,
 }
 
-const fn f(path: &'static str, need: Need, is_enum: bool, base: Base) -> Field {
-    Field { path, need, is_enum, base }
+fn f(path: &str, need: Need, is_enum: bool, base: Base) -> Field {
+    Field { path: path.to_string(), need, is_enum, base }
+}
+
+/// An `errors` list and the fields of its item (wire contract §6), at `at` (a path ending in
+/// `.`, or empty at the top): the same wherever MDES puts one.
+fn error_list(at: &str) -> Vec<Field> {
+    [
+        ("errors", Optional, false),
+        ("errors.0", Required, false),
+        ("errors.0.source", Required, true),
+        ("errors.0.reasonCode", Required, true),
+        ("errors.0.description", Optional, false),
+        ("errors.0.errorCode", Optional, false),
+        ("errors.0.recoverable", Optional, false),
+    ]
+    .into_iter()
+    .map(|(path, need, is_enum)| f(&format!("{at}{path}"), need, is_enum, WithErrors))
+    .collect()
 }
 
 use Base::{Clean, WithErrors};
 use Need::{Optional, Required};
 
-const ELIGIBILITY_FIELDS: &[Field] = &[
-    f("responseId", Required, false, Clean),
-    f("tokenRequestors", Optional, false, Clean),
-    f("tokenRequestors.0", Required, false, Clean),
-    f("tokenRequestors.0.tokenRequestorId", Required, false, Clean),
-    f("tokenRequestors.0.name", Required, false, Clean),
-    f("tokenRequestors.0.consumerFacingEntityName", Required, false, Clean),
-    f("tokenRequestors.0.imageAssetId", Optional, false, Clean),
-    f("tokenRequestors.0.tokenRequestorType", Required, true, Clean),
-    f("tokenRequestors.0.walletId", Optional, false, Clean),
-    f("tokenRequestors.0.enabledAccountRanges", Required, false, Clean),
-    f("tokenRequestors.0.enabledAccountRanges.0", Required, false, Clean),
-    f("tokenRequestors.0.supportedPushMethods", Optional, false, Clean),
-    f("tokenRequestors.0.supportedPushMethods.0", Optional, true, Clean),
-    f("tokenRequestors.0.supportsMultiplePushedCards", Optional, false, Clean),
-    f("tokenRequestors.0.supportedAccountHolderData", Optional, false, Clean),
-    f("tokenRequestors.0.supportedAccountHolderData.0", Optional, true, Clean),
-    f("tokenRequestors.0.supportsCardHolderAuthentication", Optional, false, Clean),
-    f("tokenRequestors.0.supportsTokenConnect", Optional, false, Clean),
-    f("tokenRequestors.0.availablePushMethods", Optional, false, Clean),
-    f("tokenRequestors.0.availablePushMethods.0", Optional, false, Clean),
-    f("tokenRequestors.0.availablePushMethods.0.type", Required, true, Clean),
-    f("tokenRequestors.0.availablePushMethods.0.uri", Required, false, Clean),
-    f("tokenRequestors.0.supportIssuerInitiatedDigitizationData", Optional, false, Clean),
-    f("errors", Optional, false, WithErrors),
-    f("errors.0", Required, false, WithErrors),
-    f("errors.0.source", Required, true, WithErrors),
-    f("errors.0.reasonCode", Required, true, WithErrors),
-    f("errors.0.description", Optional, false, WithErrors),
-    f("errors.0.errorCode", Optional, false, WithErrors),
-    f("errors.0.recoverable", Optional, false, WithErrors),
-];
+fn eligibility_fields() -> Vec<Field> {
+    let mut fields = vec![
+        f("responseId", Required, false, Clean),
+        f("tokenRequestors", Optional, false, Clean),
+        f("tokenRequestors.0", Required, false, Clean),
+        f("tokenRequestors.0.tokenRequestorId", Required, false, Clean),
+        f("tokenRequestors.0.name", Required, false, Clean),
+        f("tokenRequestors.0.consumerFacingEntityName", Required, false, Clean),
+        f("tokenRequestors.0.imageAssetId", Optional, false, Clean),
+        f("tokenRequestors.0.tokenRequestorType", Required, true, Clean),
+        f("tokenRequestors.0.walletId", Optional, false, Clean),
+        f("tokenRequestors.0.enabledAccountRanges", Required, false, Clean),
+        f("tokenRequestors.0.enabledAccountRanges.0", Required, false, Clean),
+        f("tokenRequestors.0.supportedPushMethods", Optional, false, Clean),
+        f("tokenRequestors.0.supportedPushMethods.0", Optional, true, Clean),
+        f("tokenRequestors.0.supportsMultiplePushedCards", Optional, false, Clean),
+        f("tokenRequestors.0.supportedAccountHolderData", Optional, false, Clean),
+        f("tokenRequestors.0.supportedAccountHolderData.0", Optional, true, Clean),
+        f("tokenRequestors.0.supportsCardHolderAuthentication", Optional, false, Clean),
+        f("tokenRequestors.0.supportsTokenConnect", Optional, false, Clean),
+        f("tokenRequestors.0.availablePushMethods", Optional, false, Clean),
+        f("tokenRequestors.0.availablePushMethods.0", Optional, false, Clean),
+        f("tokenRequestors.0.availablePushMethods.0.type", Required, true, Clean),
+        f("tokenRequestors.0.availablePushMethods.0.uri", Required, false, Clean),
+        f("tokenRequestors.0.supportIssuerInitiatedDigitizationData", Optional, false, Clean),
+    ];
+    fields.extend(error_list(""));
+    fields
+}
 
 /// Objects that get an unknown extra field.
 const ELIGIBILITY_OBJECTS: &[(&str, Base)] =
     &[("", Clean), ("tokenRequestors.0", Clean), ("tokenRequestors.0.availablePushMethods.0", Clean), ("errors.0", WithErrors)];
 
-const PUSH_FIELDS: &[Field] = &[
-    f("responseId", Required, false, Clean),
-    f("pushAccountReceipts", Optional, false, Clean),
-    f("pushAccountReceipts.0", Required, false, Clean),
-    f("pushAccountReceipts.0.pushAccountId", Required, false, Clean),
-    f("pushAccountReceipts.0.pushAccountReceipt", Optional, false, Clean),
-    f("pushAccountReceipts.0.issuerInitiatedDigitizationData", Optional, false, Clean),
-    f("pushAccountReceipts.1.errors", Optional, false, WithErrors),
-    f("pushAccountReceipts.1.errors.0", Required, false, WithErrors),
-    f("pushAccountReceipts.1.errors.0.source", Required, true, WithErrors),
-    f("pushAccountReceipts.1.errors.0.reasonCode", Required, true, WithErrors),
-    f("pushAccountReceipts.1.errors.0.description", Optional, false, WithErrors),
-    f("pushAccountReceipts.1.errors.0.errorCode", Optional, false, WithErrors),
-    f("pushAccountReceipts.1.errors.0.recoverable", Optional, false, WithErrors),
-    f("availablePushMethods", Optional, false, Clean),
-    f("availablePushMethods.0", Required, false, Clean),
-    f("availablePushMethods.0.type", Required, true, Clean),
-    f("availablePushMethods.0.uri", Required, false, Clean),
-    f("signature", Optional, false, Clean),
-    f("tokenRequestorSignatureSupport", Optional, false, Clean),
-    f("errors", Optional, false, WithErrors),
-    f("errors.0", Required, false, WithErrors),
-    f("errors.0.source", Required, true, WithErrors),
-    f("errors.0.reasonCode", Required, true, WithErrors),
-    f("errors.0.description", Optional, false, WithErrors),
-    f("errors.0.errorCode", Optional, false, WithErrors),
-    f("errors.0.recoverable", Optional, false, WithErrors),
-];
+fn push_fields() -> Vec<Field> {
+    let mut fields = vec![
+        f("responseId", Required, false, Clean),
+        f("pushAccountReceipts", Optional, false, Clean),
+        f("pushAccountReceipts.0", Required, false, Clean),
+        f("pushAccountReceipts.0.pushAccountId", Required, false, Clean),
+        f("pushAccountReceipts.0.pushAccountReceipt", Optional, false, Clean),
+        f("pushAccountReceipts.0.issuerInitiatedDigitizationData", Optional, false, Clean),
+    ];
+    fields.extend(error_list("pushAccountReceipts.1."));
+    fields.extend([
+        f("availablePushMethods", Optional, false, Clean),
+        f("availablePushMethods.0", Required, false, Clean),
+        f("availablePushMethods.0.type", Required, true, Clean),
+        f("availablePushMethods.0.uri", Required, false, Clean),
+        f("signature", Optional, false, Clean),
+        f("tokenRequestorSignatureSupport", Optional, false, Clean),
+    ]);
+    fields.extend(error_list(""));
+    fields
+}
 
 const PUSH_OBJECTS: &[(&str, Base)] = &[
     ("", Clean),
@@ -226,7 +233,7 @@ enum Kind {
 
 struct Variant {
     label: String,
-    path: &'static str,
+    path: String,
     need: Need,
     kind: Kind,
     answer: Value,
@@ -273,9 +280,9 @@ fn variants(fields: &[Field], objects: &[(&'static str, Base)], clean: &Value, w
     let mut out = Vec::new();
     for field in fields {
         let base = if field.base == Clean { clean } else { with_errors };
-        let original = base.pointer(&pointer(field.path)).unwrap_or_else(|| panic!("no {} in the base answer", field.path));
+        let original = base.pointer(&pointer(&field.path)).unwrap_or_else(|| panic!("no {} in the base answer", field.path));
         let mut add = |kind: Kind, label: String, to: Option<Value>| {
-            out.push(Variant { label, path: field.path, need: field.need, kind, answer: changed(base, field.path, to) });
+            out.push(Variant { label, path: field.path.clone(), need: field.need, kind, answer: changed(base, &field.path, to) });
         };
         add(Kind::Absent, format!("{} absent", field.path), None);
         add(Kind::Null, format!("{} null", field.path), Some(Value::Null));
@@ -309,7 +316,7 @@ fn variants(fields: &[Field], objects: &[(&'static str, Base)], clean: &Value, w
         let node = answer.pointer_mut(&pointer(path)).and_then(Value::as_object_mut).expect("an object");
         node.insert("someNewField".into(), json!({"nested": [1, "two", null, {"deeper": true}]}));
         let label = format!("{} + unknown field", if path.is_empty() { "(top)" } else { path });
-        out.push(Variant { label, path, need: Optional, kind: Kind::ExtraField, answer });
+        out.push(Variant { label, path: path.to_string(), need: Optional, kind: Kind::ExtraField, answer });
     }
     out
 }
@@ -383,7 +390,7 @@ enum Expect {
 
 fn catalogue_expectation(v: &Variant) -> Expect {
     let tr_field = v.path.strip_prefix("tokenRequestors.0.");
-    match (v.path, v.kind) {
+    match (v.path.as_str(), v.kind) {
         (_, Kind::ExtraField) => Expect::Kept,
         // No list (or not a list): nothing to replace the catalogue with.
         ("tokenRequestors", _) => Expect::Refused,
@@ -409,7 +416,7 @@ async fn every_bad_catalogue_answer_is_survived(engine: Engine) {
     let mdes = start_stand_in();
     let client = standin::client(&mdes.mdes.base_url);
     let cards = alice_cards(&app).await;
-    let all = variants(ELIGIBILITY_FIELDS, ELIGIBILITY_OBJECTS, &eligibility(), &eligibility_with_errors());
+    let all = variants(&eligibility_fields(), ELIGIBILITY_OBJECTS, &eligibility(), &eligibility_with_errors());
     let mut failures = Vec::new();
     for v in &all {
         // Each variant starts from an empty catalogue, so what is stored is
@@ -509,7 +516,7 @@ async fn every_bad_push_answer_gives_a_hand_off_or_a_clear_failure(engine: Engin
     let login = pushprov::domain::Login::parse("alice").unwrap();
     let alice_id = app.store.credentials(&login).await.unwrap().unwrap().0;
     let alice = app.store.cardholder(alice_id).await.unwrap().unwrap();
-    let all = variants(PUSH_FIELDS, PUSH_OBJECTS, &push_answer(), &push_answer_with_errors());
+    let all = variants(&push_fields(), PUSH_OBJECTS, &push_answer(), &push_answer_with_errors());
     let mut failures = Vec::new();
     let mut handed_off = 0;
     for v in &all {
@@ -589,8 +596,8 @@ async fn every_bad_push_answer_gives_a_hand_off_or_a_clear_failure(engine: Engin
 /// answers, each way.
 #[test]
 fn the_generator_covers_every_field_each_way() {
-    let catalogue = variants(ELIGIBILITY_FIELDS, ELIGIBILITY_OBJECTS, &eligibility(), &eligibility_with_errors());
-    let push = variants(PUSH_FIELDS, PUSH_OBJECTS, &push_answer(), &push_answer_with_errors());
+    let catalogue = variants(&eligibility_fields(), ELIGIBILITY_OBJECTS, &eligibility(), &eligibility_with_errors());
+    let push = variants(&push_fields(), PUSH_OBJECTS, &push_answer(), &push_answer_with_errors());
     for all in [&catalogue, &push] {
         for kind in [Kind::Absent, Kind::Null, Kind::WrongType, Kind::UnknownEnum, Kind::OddValue, Kind::ExtraField] {
             assert!(all.iter().any(|v| v.kind == kind), "{kind:?}");

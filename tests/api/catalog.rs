@@ -1,7 +1,7 @@
 //! The token requestor catalogue against a local MDES stand-in that checks
 //! every request's signature (tests/api/mdes_helpers.rs).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -63,6 +63,15 @@ async fn trids(store: &Store) -> Vec<String> {
     let mut ids: Vec<String> = store.token_requestors().await.unwrap().iter().map(|t| t.token_requestor_id.clone()).collect();
     ids.sort();
     ids
+}
+
+/// An MDES stand-in whose getEligibleTokenRequestors answer is `answer(round)`, where the test
+/// moves `round` on; every logo is a PNG.
+fn in_rounds(answer: impl Fn(usize) -> Reply + Send + Sync + 'static) -> (standin::StandIn, Arc<AtomicUsize>) {
+    let round = Arc::new(AtomicUsize::new(0));
+    let now = round.clone();
+    let mdes = standin::start(move |req, _| if is_eligibility(req) { answer(now.load(Ordering::SeqCst)) } else { png_asset() });
+    (mdes, round)
 }
 
 on_both_engines!(
@@ -164,13 +173,7 @@ async fn a_partial_answer_never_wipes_known_trs() {
 #[tokio::test]
 async fn trs_no_longer_returned_leave_at_the_next_successful_refresh() {
     let app = app(Engine::Sqlite).await;
-    let round = Arc::new(Mutex::new(0));
-    let r = round.clone();
-    let mdes = standin::start(move |req, _| {
-        if !is_eligibility(req) {
-            return png_asset();
-        }
-        let n = *r.lock().unwrap();
+    let (mdes, round) = in_rounds(|n| {
         let mut trs = vec![tr("11111111111", "Stays", &[CREDIT], None)];
         if n == 0 {
             trs.push(tr("22222222222", "Goes", &[CREDIT], None));
@@ -181,7 +184,7 @@ async fn trs_no_longer_returned_leave_at_the_next_successful_refresh() {
     });
     let client = standin::client(&mdes.base_url);
     refresh(&app.store, &client, &settings(), "a").await.unwrap();
-    *round.lock().unwrap() = 1;
+    round.store(1, Ordering::SeqCst);
     let report = refresh(&app.store, &client, &settings(), "a").await.unwrap();
     assert_eq!(report.added, ["33333333333"]);
     assert_eq!(report.removed, ["22222222222"]);
@@ -216,14 +219,9 @@ async fn the_catalogue_is_read_from_memory_and_a_refresh_elsewhere_shows_within_
 #[tokio::test]
 async fn only_new_assets_are_fetched() {
     let app = app(Engine::Sqlite).await;
-    let round = Arc::new(Mutex::new(0));
-    let r = round.clone();
-    let mdes = standin::start(move |req, _| {
-        if !is_eligibility(req) {
-            return png_asset();
-        }
+    let (mdes, round) = in_rounds(|n| {
         let mut trs = vec![tr("11111111111", "A", &[CREDIT], Some("asset-a"))];
-        if *r.lock().unwrap() == 1 {
+        if n == 1 {
             trs.push(tr("22222222222", "B", &[CREDIT], Some("asset-b")));
         }
         eligibility(trs)
@@ -235,7 +233,7 @@ async fn only_new_assets_are_fetched() {
     refresh(&app.store, &client, &settings(), "a").await.unwrap();
     refresh(&app.store, &client, &settings(), "a").await.unwrap();
     assert_eq!(assets_fetched(&mdes), ["asset-a"], "an asset id is fetched once, ever");
-    *round.lock().unwrap() = 1;
+    round.store(1, Ordering::SeqCst);
     let report = refresh(&app.store, &client, &settings(), "a").await.unwrap();
     assert_eq!(report.logos_fetched, 1);
     assert_eq!(assets_fetched(&mdes), ["asset-a", "asset-b"]);
@@ -507,42 +505,35 @@ async fn first_fetch_from_the_built_in_sandbox() {
 /// answer removes what MDES no longer returns.
 async fn a_malformed_tr_or_errors_beside_trs_cost_nothing_else(engine: Engine) {
     let app = app(engine).await;
-    let round = Arc::new(Mutex::new(0));
-    let r = round.clone();
-    let mdes = standin::start(move |req, _| {
-        if !is_eligibility(req) {
-            return png_asset();
-        }
-        match *r.lock().unwrap() {
-            0 => eligibility(vec![
-                tr("11111111111", "A", &[CREDIT], None),
-                tr("22222222222", "B", &[CREDIT], None),
-                tr("33333333333", "C", &[CREDIT], None),
-            ]),
-            1 => {
-                let mut malformed = tr("22222222222", "B renamed", &[CREDIT], None);
-                malformed["enabledAccountRanges"] = json!("5204731600000000000");
-                let mut no_id = tr("44444444444", "No id", &[CREDIT], None);
-                no_id.as_object_mut().unwrap().remove("tokenRequestorId");
-                let mut odd_optional = tr("55555555555", "E", &[CREDIT], None);
-                odd_optional["supportsMultiplePushedCards"] = json!({"yes": true});
-                odd_optional["supportedPushMethods"] = json!("WEB");
-                odd_optional["imageAssetId"] = json!(42);
-                let mut type_a_number = tr("66666666666", "F", &[CREDIT], None);
-                type_a_number["tokenRequestorType"] = json!(3);
-                standin::json(
-                    200,
-                    json!({"responseId": "r2",
+    let (mdes, round) = in_rounds(|n| match n {
+        0 => eligibility(vec![
+            tr("11111111111", "A", &[CREDIT], None),
+            tr("22222222222", "B", &[CREDIT], None),
+            tr("33333333333", "C", &[CREDIT], None),
+        ]),
+        1 => {
+            let mut malformed = tr("22222222222", "B renamed", &[CREDIT], None);
+            malformed["enabledAccountRanges"] = json!("5204731600000000000");
+            let mut no_id = tr("44444444444", "No id", &[CREDIT], None);
+            no_id.as_object_mut().unwrap().remove("tokenRequestorId");
+            let mut odd_optional = tr("55555555555", "E", &[CREDIT], None);
+            odd_optional["supportsMultiplePushedCards"] = json!({"yes": true});
+            odd_optional["supportedPushMethods"] = json!("WEB");
+            odd_optional["imageAssetId"] = json!(42);
+            let mut type_a_number = tr("66666666666", "F", &[CREDIT], None);
+            type_a_number["tokenRequestorType"] = json!(3);
+            standin::json(
+                200,
+                json!({"responseId": "r2",
                     "tokenRequestors": [tr("11111111111", "A renamed", &[CREDIT], None), malformed, no_id, odd_optional, type_a_number],
                     "errors": [{"source": "MDES", "reasonCode": "SYSTEM_ERROR", "description": "part of the answer is missing", "recoverable": true}]}),
-                )
-            }
-            _ => eligibility(vec![tr("11111111111", "A", &[CREDIT], None)]),
+            )
         }
+        _ => eligibility(vec![tr("11111111111", "A", &[CREDIT], None)]),
     });
     let client = standin::client(&mdes.base_url);
     refresh(&app.store, &client, &settings(), "a").await.unwrap();
-    *round.lock().unwrap() = 1;
+    round.store(1, Ordering::SeqCst);
     let report = refresh(&app.store, &client, &settings(), "a").await.unwrap();
     assert!(report.partial);
     assert_eq!(report.added, ["55555555555"]);
@@ -563,7 +554,7 @@ async fn a_malformed_tr_or_errors_beside_trs_cost_nothing_else(engine: Engine) {
     assert!(app.store.catalog_status().await.unwrap().last_error.is_none(), "a partial answer is still a good refresh");
     assert!(report.to_string().contains("partial answer from MDES: no token requestor removed"), "{report}");
 
-    *round.lock().unwrap() = 2;
+    round.store(2, Ordering::SeqCst);
     let report = refresh(&app.store, &client, &settings(), "a").await.unwrap();
     assert!(!report.partial);
     assert_eq!(report.removed, ["22222222222", "33333333333", "55555555555"]);
@@ -575,23 +566,16 @@ async fn a_malformed_tr_or_errors_beside_trs_cost_nothing_else(engine: Engine) {
 #[tokio::test]
 async fn an_answer_without_a_usable_list_keeps_the_catalogue() {
     let app = app(Engine::Sqlite).await;
-    let round = Arc::new(Mutex::new(0));
-    let r = round.clone();
-    let mdes = standin::start(move |req, _| {
-        if !is_eligibility(req) {
-            return png_asset();
-        }
-        match *r.lock().unwrap() {
-            0 => eligibility(vec![tr("11111111111", "A", &[CREDIT], None)]),
-            1 => standin::json(200, json!({"responseId": "r"})),
-            2 => standin::json(200, json!({"responseId": "r", "tokenRequestors": {"tokenRequestorId": "11111111111"}})),
-            _ => standin::json(200, json!({"responseId": "r", "tokenRequestors": [{"name": "no id"}, 5]})),
-        }
+    let (mdes, round) = in_rounds(|n| match n {
+        0 => eligibility(vec![tr("11111111111", "A", &[CREDIT], None)]),
+        1 => standin::json(200, json!({"responseId": "r"})),
+        2 => standin::json(200, json!({"responseId": "r", "tokenRequestors": {"tokenRequestorId": "11111111111"}})),
+        _ => standin::json(200, json!({"responseId": "r", "tokenRequestors": [{"name": "no id"}, 5]})),
     });
     let client = standin::client(&mdes.base_url);
     refresh(&app.store, &client, &settings(), "a").await.unwrap();
     for round_no in 1..=3 {
-        *round.lock().unwrap() = round_no;
+        round.store(round_no, Ordering::SeqCst);
         let err = refresh(&app.store, &client, &settings(), "a").await.unwrap_err();
         assert!(matches!(err, RefreshError::Mdes(pushprov::mdes::MdesClientError::InvalidResponse { .. })), "{round_no}: {err}");
         assert_eq!(trids(&app.store).await, ["11111111111"], "{round_no}");

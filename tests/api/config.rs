@@ -14,12 +14,17 @@ fn pushprov(dir: &std::path::Path) -> Command {
     command
 }
 
+/// The error `command` stopped with: exit code 2, the error on stderr.
+fn refused(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stderr).unwrap()
+}
+
 #[test]
 fn an_invalid_environment_setting_stops_start_up_with_one_line_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let output = pushprov(dir.path()).arg("migrate").env("PUSHPROV__SERVER__PORT", "eighty").output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = refused(pushprov(dir.path()).arg("migrate").env("PUSHPROV__SERVER__PORT", "eighty"));
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("server.port"), "{stderr}");
 }
@@ -28,9 +33,7 @@ fn an_invalid_environment_setting_stops_start_up_with_one_line_naming_it() {
 fn a_fingerprint_that_is_not_hex_stops_start_up_naming_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     for value in ["4c:4e:ad:59:27:f0:df:81:17:f1:78:ee:a9:30:8d:aa", "abc123", "certficate"] {
-        let output = pushprov(dir.path()).arg("migrate").env("PUSHPROV__MDES__FINGERPRINT", value).output().unwrap();
-        assert_eq!(output.status.code(), Some(2), "{value}");
-        let stderr = String::from_utf8(output.stderr).unwrap();
+        let stderr = refused(pushprov(dir.path()).arg("migrate").env("PUSHPROV__MDES__FINGERPRINT", value));
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(stderr.contains("mdes.fingerprint") && stderr.contains("hex"), "{stderr}");
     }
@@ -44,9 +47,7 @@ fn a_fingerprint_that_is_not_hex_stops_start_up_naming_the_setting() {
 fn an_invalid_value_in_the_file_names_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pushprov.toml"), "[session]\nidle_timeout_secs = 900\n").unwrap();
-    let output = pushprov(dir.path()).arg("migrate").output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = refused(pushprov(dir.path()).arg("migrate"));
     assert!(stderr.contains("session.idle_timeout_secs") && stderr.contains("300"), "{stderr}");
 }
 
@@ -54,26 +55,21 @@ fn an_invalid_value_in_the_file_names_the_setting() {
 fn an_unknown_setting_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("custom.toml"), "[server]\nprot = 9000\n").unwrap();
-    let output = pushprov(dir.path()).args(["--config", "custom.toml", "migrate"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8(output.stderr).unwrap().contains("prot"));
+    assert!(refused(pushprov(dir.path()).args(["--config", "custom.toml", "migrate"])).contains("prot"));
 }
 
 #[test]
 fn production_without_secrets_refuses_to_start() {
     let dir = tempfile::tempdir().unwrap();
-    let output = pushprov(dir.path()).arg("migrate").env("PUSHPROV__DEMO__ENABLED", "false").output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = refused(pushprov(dir.path()).arg("migrate").env("PUSHPROV__DEMO__ENABLED", "false"));
     assert!(stderr.contains("session.cookie_key") && stderr.contains("required"), "{stderr}");
 }
 
 #[test]
 fn insecure_cookies_only_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
-    let output = pushprov(dir.path()).arg("migrate").env("PUSHPROV__SERVER__PUBLIC_URL", "http://bank.example").output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8(output.stderr).unwrap().contains("server.secure_cookies"));
+    let stderr = refused(pushprov(dir.path()).arg("migrate").env("PUSHPROV__SERVER__PUBLIC_URL", "http://bank.example"));
+    assert!(stderr.contains("server.secure_cookies"), "{stderr}");
 }
 
 #[test]

@@ -394,10 +394,8 @@ async fn a_right_password_forgives_no_wrong_codes() {
 #[tokio::test]
 async fn the_earlier_tab_comes_back_while_a_later_push_runs() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
     // The slow-MDES card: every push takes 3 s.
-    let card = card(&app, "quinn", "0605").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0605").await;
     let with_a = continue_to_tr(&app, &record).await;
     let callback = at_tr(&app, &with_a, "accept").await;
     // "Continue" again in another tab: a second push, in flight for 3 s.

@@ -14,9 +14,7 @@ on_both_engines!(one_card_approved_end_to_end);
 
 async fn one_card_approved_end_to_end(engine: Engine) {
     let app = journey_app(engine, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let approved = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&approved]).await;
+    let record = quinn_pushed(&app, "0105").await;
     let (status, html) = app.get_html(&record).await;
     let stored = record_of(&app, &record).await;
     assert_eq!(status, 200, "{:?} {:?}", stored.error_reason, stored.accounts);
@@ -105,9 +103,7 @@ async fn several_cards_with_one_failing_say_which() {
 #[tokio::test]
 async fn additional_authentication_needs_verification() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0301").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0301").await;
     let callback = at_tr(&app, &continue_to_tr(&app, &record).await, "accept").await;
     come_back(&app, &callback).await;
     let (_, html) = outcomes_until(&app, &record, |c| c == ["needs-verification"]).await;
@@ -118,9 +114,7 @@ async fn additional_authentication_needs_verification() {
 #[tokio::test]
 async fn cancel_at_the_tr_gets_its_own_page() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0105").await;
     let callback = at_tr(&app, &continue_to_tr(&app, &record).await, "cancel").await;
     come_back(&app, &callback).await;
     let (_, html) = app.get_html(&record).await;
@@ -131,9 +125,7 @@ async fn cancel_at_the_tr_gets_its_own_page() {
 #[tokio::test]
 async fn recoverable_mdes_error_offers_a_retry_and_a_new_push() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0409").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0409").await;
     let (status, html) = app.get_html(&record).await;
     assert_eq!(status, 502);
     assert_eq!(view(&html), "failed");
@@ -150,9 +142,7 @@ async fn recoverable_mdes_error_offers_a_retry_and_a_new_push() {
 #[tokio::test]
 async fn unrecoverable_mdes_error_offers_no_retry() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0507").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0507").await;
     let (_, html) = app.get_html(&record).await;
     assert_eq!(view(&html), "failed");
     assert!(texts_by_testid(&html, "retry").is_empty());
@@ -165,9 +155,7 @@ async fn unrecoverable_mdes_error_offers_no_retry() {
 #[tokio::test]
 async fn mdes_unavailable_is_a_clear_failure() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0703").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0703").await;
     let (_, html) = app.get_html(&record).await;
     assert_eq!(view(&html), "failed");
     assert_eq!(record_of(&app, &record).await.state, pushprov::domain::ProvisioningState::PushFailed);
@@ -177,9 +165,7 @@ async fn mdes_unavailable_is_a_clear_failure() {
 async fn receipts_expiring_before_the_hand_off_are_renewed() {
     // A margin as long as the receipts' life: continuing always re-pushes.
     let app = journey_app(Engine::Sqlite, |s| s.provisioning.refresh_margin_secs = 15 * 60).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0105").await;
     let first = record_of(&app, &record).await;
     let tr_url = continue_to_tr(&app, &record).await;
     let second = record_of(&app, &record).await;
@@ -195,9 +181,7 @@ async fn receipts_expiring_before_the_hand_off_are_renewed() {
 #[tokio::test]
 async fn back_button_after_the_hand_off_never_reuses_receipts() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0105").await;
     let first_url = continue_to_tr(&app, &record).await;
     // Back at the hand-off page: it now says the cardholder was sent already.
     let (_, html) = app.get_html(&record).await;
@@ -320,9 +304,7 @@ async fn hand_built_posts_are_refused_without_a_push() {
 #[tokio::test]
 async fn forged_replayed_and_foreign_callbacks_change_nothing() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0105").await;
     let callback = at_tr(&app, &continue_to_tr(&app, &record).await, "accept").await;
     // Forged: an unknown token, or not a token at all.
     let forged = format!("{}/provisioning/return/{}", app.address, "A".repeat(43));
@@ -390,9 +372,7 @@ async fn a_token_event_before_the_browser_returns_is_shown_on_return() {
 #[tokio::test]
 async fn the_session_ending_at_the_tr_signs_in_again_and_lands_on_the_same_record() {
     let app = journey_app(Engine::Sqlite, |s| s.session.idle_timeout_secs = 1).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0105").await;
     let callback = at_tr(&app, &continue_to_tr(&app, &record).await, "accept").await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let response = app.client.get(&callback).send().await.unwrap();
@@ -416,35 +396,21 @@ async fn the_session_ending_at_the_tr_signs_in_again_and_lands_on_the_same_recor
 
 // ---- token events ----------------------------------------------------------------------
 
+/// A token event with an id of its own.
 fn token_event(receipt: &str, status: &str, at: &str) -> serde_json::Value {
-    json!({
-        "eventId": uuid::Uuid::new_v4().to_string(),
-        "pushAccountReceipt": receipt,
-        "tokenUniqueReference": "DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45",
-        "status": status,
-        "occurredAt": at,
-    })
+    crate::helpers::token_event(&uuid::Uuid::new_v4().to_string(), receipt, status, at)
 }
 
 /// Posts a signed event; `skew` moves the timestamp (for replay tests).
 async fn post_event(app: &TestApp, event: &serde_json::Value, skew: i64) -> u16 {
-    let body = serde_json::to_vec(event).unwrap();
-    let key = hex::decode(std::fs::read_to_string(app.settings.data_dir.join("token-events.key")).unwrap().trim()).unwrap();
     let timestamp = pushprov::store::now_unix() + skew;
-    pushprov::token_events::signed_request(&app.client, &app.url("/token-events"), &key, timestamp, body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    crate::helpers::post_token_event(&app.client, &app.url("/token-events"), &app.settings.data_dir, event, timestamp).await
 }
 
 #[tokio::test]
 async fn token_events_are_authenticated_idempotent_and_order_independent() {
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0105").await;
     let receipt = record_of(&app, &record).await.accounts[0].receipt.clone().unwrap();
     let outcomes = |app: &TestApp| {
         let path = record.clone();
@@ -482,9 +448,7 @@ async fn token_events_are_authenticated_idempotent_and_order_independent() {
 async fn a_return_without_passing_the_hand_off_page_again_is_accepted_once() {
     // Pushed → Returned: e.g. the TR opened in another tab from an earlier link.
     let app = journey_app(Engine::Sqlite, |_| {}).await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let record = pushed(&app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(&app, "0105").await;
     let id = record.trim_start_matches("/provisioning/");
     let token = app.store.callback_token(id).await.unwrap().unwrap();
     let callback = app.url(&format!("/provisioning/return/{token}"));

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pushprov::mdes::model::{CardAccountData, FundingAccountData, PushFundingAccount, SignatureData};
+use pushprov::mdes::model::{PushFundingAccount, SignatureData};
 use pushprov::mdes::{MdesClientError, PushRequest};
 use serde_json::json;
 
@@ -12,17 +12,7 @@ use crate::mdes_helpers::{self as h, Reply, json};
 const TRID: &str = "50123197928";
 
 fn card(id: &str, pan: &str) -> PushFundingAccount {
-    PushFundingAccount {
-        push_account_id: id.into(),
-        funding_account_data: FundingAccountData {
-            card_account_data: Some(CardAccountData {
-                account_number: pan.into(),
-                expiry_month: Some("12".into()),
-                expiry_year: Some("29".into()),
-            }),
-            ..Default::default()
-        },
-    }
+    PushFundingAccount::card(id, pan, Some(("12", "29")))
 }
 
 fn push(accounts: Vec<PushFundingAccount>) -> PushRequest {

@@ -3,26 +3,28 @@
 //! instance resend it with the same requestId.
 
 use pushprov::domain::{Login, ProvisioningState};
-use pushprov::store::NewProvisioning;
+use pushprov::store::{NewProvisioning, ProvisioningRecord, Store};
 
 use crate::helpers::{Engine, spawn_app};
 use crate::on_both_engines;
 
-async fn an_interrupted_push_is_claimed_once_and_keeps_its_request_id(engine: Engine) {
-    let app = spawn_app(engine).await;
-    let store = &app.store;
+/// A record `rec{n}` of a push of alice's first card, as stored before its answer came back
+/// (`token-{n}`, `sub-{n}`, `req-{n}`).
+async fn interrupted_push(store: &Store, n: u8) -> ProvisioningRecord {
     let alice = store.credentials(&Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
     let card = store.funding_accounts(alice).await.unwrap()[0].public_id.clone();
     let accounts = [("PA1".to_string(), card)];
+    let (id, callback_token, submission_id, request_id) =
+        (format!("rec{n}"), format!("token-{n}"), format!("sub-{n}"), format!("req-{n}"));
     store
         .insert_provisioning(&NewProvisioning {
-            id: "rec1",
-            callback_token: "token-1",
-            submission_id: "sub-1",
+            id: &id,
+            callback_token: &callback_token,
+            submission_id: &submission_id,
             cardholder_id: alice,
             trid: "50100000001",
             tr_name: "Sandbox Wallet",
-            request_id: "req-1",
+            request_id: &request_id,
             locale: "en_US",
             holder_data_supplied: false,
             step_up_binding: "binding",
@@ -30,7 +32,13 @@ async fn an_interrupted_push_is_claimed_once_and_keeps_its_request_id(engine: En
         })
         .await
         .unwrap();
-    let seen = store.provisioning("rec1").await.unwrap().unwrap();
+    store.provisioning(&id).await.unwrap().unwrap()
+}
+
+async fn an_interrupted_push_is_claimed_once_and_keeps_its_request_id(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let store = &app.store;
+    let seen = interrupted_push(store, 1).await;
     assert!(store.claim_interrupted_push("rec1", seen.updated_at, None, 4).await.unwrap(), "the first claim wins");
     assert!(!store.claim_interrupted_push("rec1", seen.updated_at, None, 4).await.unwrap(), "a second, racing claim loses");
     let claimed = store.provisioning("rec1").await.unwrap().unwrap();
@@ -50,24 +58,7 @@ async fn an_interrupted_push_is_claimed_once_and_keeps_its_request_id(engine: En
 async fn an_interrupted_push_resent_by_default_gets_a_new_request_id(engine: Engine) {
     let app = spawn_app(engine).await;
     let store = &app.store;
-    let alice = store.credentials(&Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
-    let card = store.funding_accounts(alice).await.unwrap()[0].public_id.clone();
-    let accounts = [("PA1".to_string(), card)];
-    let new = NewProvisioning {
-        id: "rec2",
-        callback_token: "token-2",
-        submission_id: "sub-2",
-        cardholder_id: alice,
-        trid: "50100000001",
-        tr_name: "Sandbox Wallet",
-        request_id: "req-2",
-        locale: "en_US",
-        holder_data_supplied: false,
-        step_up_binding: "binding",
-        accounts: &accounts,
-    };
-    store.insert_provisioning(&new).await.unwrap();
-    let seen = store.provisioning("rec2").await.unwrap().unwrap();
+    let seen = interrupted_push(store, 2).await;
     assert!(!store.claim_interrupted_push("rec2", seen.updated_at, Some("req-3"), 1).await.unwrap(), "no pushes left");
     assert!(store.claim_interrupted_push("rec2", seen.updated_at, Some("req-3"), 4).await.unwrap());
     let claimed = store.provisioning("rec2").await.unwrap().unwrap();

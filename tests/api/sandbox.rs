@@ -375,7 +375,7 @@ async fn the_sandbox_runs_alone_on_its_own_port() {
 
 #[tokio::test]
 async fn the_portals_own_mdes_client_is_accepted_by_the_mounted_sandbox() {
-    use pushprov::mdes::model::{CardAccountData, FundingAccountData, PushFundingAccount, SignatureData};
+    use pushprov::mdes::model::{PushFundingAccount, SignatureData};
     let sbx = sandbox_app().await;
     let mut settings = sbx.app.settings.clone();
     settings.server.port = sbx.app.address.rsplit(':').next().unwrap().parse().unwrap();
@@ -386,17 +386,7 @@ async fn the_portals_own_mdes_client_is_accepted_by_the_mounted_sandbox() {
     assert!(wallet.covers_card(ALICE_APPROVED, &[CREDIT_RANGE.to_string()]));
     let asset = client.get_asset(wallet.image_asset_id.as_deref().unwrap()).await.unwrap();
     assert_eq!(asset.media_contents.len(), 2);
-    let card = |id: &str, pan: &str| PushFundingAccount {
-        push_account_id: id.into(),
-        funding_account_data: FundingAccountData {
-            card_account_data: Some(CardAccountData {
-                account_number: pan.into(),
-                expiry_month: Some("09".into()),
-                expiry_year: Some("29".into()),
-            }),
-            ..Default::default()
-        },
-    };
+    let card = |id: &str, pan: &str| PushFundingAccount::card(id, pan, Some(("09", "29")));
     let push = pushprov::mdes::PushRequest::new(trid::WALLET, vec![card("a", ALICE_APPROVED), card("b", "2223000010034566")])
         .with_signature_data(SignatureData {
             callback_url: Some("http://127.0.0.1/callback/1".into()),

@@ -185,12 +185,7 @@ async fn state_snapshot(app: &TestApp) -> String {
 async fn a_thousand_hostile_callbacks_and_token_events_change_nothing() {
     use rand::RngExt as _;
     let app = spawn_app(Engine::Sqlite).await;
-    for _ in 0..100 {
-        if !app.store.token_requestors().await.unwrap().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::helpers::catalogue_loaded(&app.store).await;
     // A real record in the hand-off state, with a real callback token.
     let response = app.sign_in("quinn", "quinn-demo-2026").await;
     assert_eq!(response.status().as_u16(), 303);
@@ -230,7 +225,7 @@ async fn a_thousand_hostile_callbacks_and_token_events_change_nothing() {
         .unwrap();
     let before = state_snapshot(&app).await;
 
-    let secret = hex::decode(std::fs::read_to_string(app.settings.data_dir.join("token-events.key")).unwrap().trim()).unwrap();
+    let secret = crate::helpers::token_event_key(&app.settings.data_dir);
     let attacker = start_second_client(&app);
     attacker.sign_in("alice", "alice-demo-2026").await;
     let mut rng = rand::rng();

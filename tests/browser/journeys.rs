@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use pushprov::config::Settings;
 
 use crate::driver::{Browser, testid};
-use crate::helpers::{Engine, TestApp, spawn_app_with};
+use crate::helpers::{Engine, TestApp, catalogue_loaded, spawn_app_with};
 
 pub const WALLET: &str = "50100000001";
 pub const WALLET_NAME: &str = "Sandbox Wallet";
@@ -15,13 +15,8 @@ pub const WALLET_NAME: &str = "Sandbox Wallet";
 /// The portal with its sandbox, in-process on port 0, the catalogue loaded.
 pub async fn portal(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let app = spawn_app_with(Engine::Sqlite, customise).await;
-    for _ in 0..200 {
-        if !app.store.token_requestors().await.unwrap().is_empty() {
-            return app;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the catalogue was not loaded from the sandbox");
+    catalogue_loaded(&app.store).await;
+    app
 }
 
 /// The card choice for the card ending `last4`.
@@ -101,6 +96,13 @@ async fn tr_sign_in(b: &mut Browser) {
     assert_eq!(b.texts("tr-card").await.len(), 1);
 }
 
+/// At the TR: sign in, accept the terms, and so back at the bank on the record's page.
+async fn accept_at_tr(b: &mut Browser, record: &str) {
+    tr_sign_in(b).await;
+    b.click("tr-accept").await;
+    b.step("back-at-the-bank", record).await;
+}
+
 /// Clicks Refresh on the confirmation until the card's outcome is `code`
 /// (token events reach the portal asynchronously); then the step's checks.
 pub async fn refresh_until(b: &mut Browser, record: &str, code: &str, keyboard: bool) {
@@ -138,9 +140,7 @@ async fn approved() {
     let record = push(&mut b).await;
     let tr = continue_to_tr(&mut b).await;
     assert!(tr.contains("&signature="), "the push URI from MDES, signed: {tr}");
-    tr_sign_in(&mut b).await;
-    b.click("tr-accept").await;
-    b.step("back-at-the-bank", &record).await;
+    accept_at_tr(&mut b, &record).await;
     refresh_until(&mut b, &record, "added", false).await;
     assert!(b.text("outcome-label").await.contains(WALLET_NAME), "added to this TR");
     b.click("where-link").await;
@@ -167,9 +167,7 @@ async fn approved_at_spec_minimal_token_requestors() {
         if trid == "50100000008" {
             assert!(!tr.contains("signature"), "no signature from MDES, no signature parameter: {tr}");
         }
-        tr_sign_in(&mut b).await;
-        b.click("tr-accept").await;
-        b.step("back-at-the-bank", &record).await;
+        accept_at_tr(&mut b, &record).await;
         refresh_until_at(&mut b, &record, "added", false, name).await;
         assert!(b.text("outcome-label").await.contains(name), "added to this TR");
         b.finish().await;
@@ -196,9 +194,7 @@ async fn declined() {
     b.step("review", "/add/review?").await;
     let record = push(&mut b).await;
     continue_to_tr(&mut b).await;
-    tr_sign_in(&mut b).await;
-    b.click("tr-accept").await;
-    b.step("back-at-the-bank", &record).await;
+    accept_at_tr(&mut b, &record).await;
     refresh_until(&mut b, &record, "declined", false).await;
     assert!(b.text("outcome-label").await.contains(WALLET_NAME), "declined at this TR");
     b.finish().await;
@@ -228,9 +224,7 @@ async fn additional_authentication() {
     to_review(&mut b, "0301").await;
     let record = push(&mut b).await;
     continue_to_tr(&mut b).await;
-    tr_sign_in(&mut b).await;
-    b.click("tr-accept").await;
-    b.step("back-at-the-bank", &record).await;
+    accept_at_tr(&mut b, &record).await;
     refresh_until(&mut b, &record, "needs-verification", false).await;
     assert!(b.text("outcome-label").await.contains(WALLET_NAME), "finish it at this TR");
     b.finish().await;
@@ -278,9 +272,7 @@ async fn back_button_after_the_hand_off() {
     // Continuing again sends fresh receipts, never the ones handed off.
     let second = continue_to_tr(&mut b).await;
     assert_ne!(receipts(&first), receipts(&second), "fresh receipts after the back button");
-    tr_sign_in(&mut b).await;
-    b.click("tr-accept").await;
-    b.step("back-at-the-bank", &record).await;
+    accept_at_tr(&mut b, &record).await;
     refresh_until(&mut b, &record, "added", false).await;
     // Signed out, the back button shows sign-in, never the account page
     // (a shared computer). (The back button above is what proves the reload

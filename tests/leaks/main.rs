@@ -4,25 +4,13 @@
 //! process (portal, MDES client, sandbox, demo TR) at TRACE level is kept and
 //! scanned, along with everything the browser-side client saw.
 
+use pushprov_test_support::logs::Logs;
 use pushprov_test_support::{helpers, steps};
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use helpers::{Engine, demo_numbers};
 use steps::*;
-
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn capture_all_logs() -> Logs {
     static LOGS: OnceLock<Logs> = OnceLock::new();
@@ -133,7 +121,7 @@ async fn no_account_number_in_pages_urls_headers_or_logs() {
         assert!(leaks("x 5204731600014792 y", "5204731600014792"));
         assert!(leaks("…731600014792)", "5204731600014792") && leaks("520473160001xxxx", "5204731600014792"));
         assert!(!leaks("ab12c00014792f", "5204731600014792"));
-        let log_text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+        let log_text = logs.text();
         assert!(log_text.contains("pushMultipleAccounts"), "the logs were captured");
         // Every push is traced with its request id (MDES support asks for it)…
         for request_id in &request_ids {

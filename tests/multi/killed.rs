@@ -197,14 +197,7 @@ async fn killed_mid_push_and_before_the_return_the_journey_completes() {
     assert_eq!(world.sandbox.pushes().len(), 1, "pages never push by themselves");
     // The session that stepped up sends it again (same requestId: the
     // option these tests run with).
-    let csrf = crate::input(&page.1, "csrf_token").unwrap();
-    let resent = browser
-        .client
-        .post(format!("{}{path}/resend", browser.portal))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let resent = browser.record_action(&path, &page.1, "resend").await;
     assert_eq!((resent.status().as_u16(), crate::location(&resent)), (303, path.clone()));
     let view = record_view(&browser.page(&path).await.1).0;
     assert_eq!(view, "hand-off", "the interrupted push was resent and stored");
@@ -264,14 +257,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_a_timeout_retry_pushes_on
     let (status, html) = browser.page(&path).await;
     assert_eq!((status, record_view(&html).0.as_str()), (502, "failed"), "a clear page: {html}");
     assert!(html.contains("data-testid=\"retry\""), "a timeout may be retried");
-    let csrf = crate::input(&html, "csrf_token").unwrap();
-    let retried = browser
-        .client
-        .post(format!("{}{path}/retry", browser.portal))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let retried = browser.record_action(&path, &html, "retry").await;
     assert_eq!(retried.status().as_u16(), 303);
     let (_, html) = browser.page(&path).await;
     assert_eq!(record_view(&html).0, "hand-off");

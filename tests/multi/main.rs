@@ -171,6 +171,13 @@ impl Browser {
         tokio::spawn(async move { client.post(url).form(&form).send().await })
     }
 
+    /// A button of the record page at `path` (its `html`, for the CSRF token): `retry` ("Try
+    /// again" after a failure) or `resend` ("Send again" after an unconfirmed push).
+    pub async fn record_action(&self, path: &str, html: &str, action: &str) -> reqwest::Response {
+        let csrf = input(html, "csrf_token").expect("csrf");
+        self.client.post(format!("{}{path}/{action}", self.portal)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap()
+    }
+
     /// Continue → the TR (sign in, accept) → back at the callback; returns
     /// the callback URL the TR sent the browser to.
     pub async fn to_tr_and_accept(&self, record: &str) -> String {
@@ -244,12 +251,4 @@ pub async fn alice_card(store: &pushprov::store::Store, last4: &str) -> String {
 }
 
 /// Waits until the catalogue is in the shared database.
-pub async fn catalogue_loaded(store: &pushprov::store::Store) {
-    for _ in 0..200 {
-        if !store.token_requestors().await.unwrap().is_empty() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the catalogue was not loaded from the sandbox");
-}
+pub use helpers::catalogue_loaded;

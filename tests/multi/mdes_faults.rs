@@ -111,14 +111,7 @@ async fn mdes_timeout_5xx_and_refusal_at_each_call() {
         assert_eq!(record.state, ProvisioningState::PushFailed, "{kind:?}");
         assert_eq!(record.error_reason.as_deref(), Some(reason), "{kind:?}");
         assert!(html.contains("data-testid=\"retry\""), "{kind:?}: retry offered");
-        let csrf = crate::input(&html, "csrf_token").unwrap();
-        let retried = browser
-            .client
-            .post(format!("{}{path}/retry", browser.portal))
-            .form(&[("csrf_token", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let retried = browser.record_action(&path, &html, "retry").await;
         assert_eq!(retried.status().as_u16(), 303, "{kind:?}");
         let (_, html) = browser.page(&path).await;
         assert_eq!(record_view(&html).0, "hand-off", "{kind:?}: pushed on retry");

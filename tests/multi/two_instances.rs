@@ -82,23 +82,9 @@ async fn a_journey_started_on_a_finishes_on_b() {
 
 /// A signed token event POSTed through the switch.
 async fn post_event(world: &crate::World, receipt: &str, event_id: &str, status: &str, at: &str) -> u16 {
-    let body = serde_json::to_vec(&serde_json::json!({
-        "eventId": event_id,
-        "pushAccountReceipt": receipt,
-        "tokenUniqueReference": "DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45",
-        "status": status,
-        "occurredAt": at,
-    }))
-    .unwrap();
-    let key = hex::decode(std::fs::read_to_string(world.dir.path().join("token-events.key")).unwrap().trim()).unwrap();
-    let timestamp = pushprov::store::now_unix();
+    let event = crate::helpers::token_event(event_id, receipt, status, at);
     let url = format!("{}/token-events", world.portal.url);
-    pushprov::token_events::signed_request(&reqwest::Client::new(), &url, &key, timestamp, body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    crate::helpers::post_token_event(&reqwest::Client::new(), &url, world.dir.path(), &event, pushprov::store::now_unix()).await
 }
 
 /// Token events on two instances: one arrives (at B) before the push's

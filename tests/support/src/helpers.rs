@@ -241,3 +241,49 @@ pub fn attrs_by_testid(html: &str, id: &str, attr: &str) -> Vec<String> {
 pub fn outcome_codes(html: &str) -> Vec<String> {
     attrs_by_testid(html, "outcome", "data-outcome")
 }
+
+/// A token event (wire contract §8) about the token made with `receipt`.
+pub fn token_event(event_id: &str, receipt: &str, status: &str, at: &str) -> serde_json::Value {
+    serde_json::json!({
+        "eventId": event_id,
+        "pushAccountReceipt": receipt,
+        "tokenUniqueReference": "DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45",
+        "status": status,
+        "occurredAt": at,
+    })
+}
+
+/// The token-event key of the portal whose data folder is `data_dir`.
+pub fn token_event_key(data_dir: &std::path::Path) -> Vec<u8> {
+    hex::decode(std::fs::read_to_string(data_dir.join("token-events.key")).expect("token-event key").trim()).expect("hex key")
+}
+
+/// POSTs `event` to the token-event endpoint `url`, signed as of `timestamp` with the key of
+/// the portal whose data folder is `data_dir`; the HTTP status of the answer.
+pub async fn post_token_event(
+    client: &reqwest::Client,
+    url: &str,
+    data_dir: &std::path::Path,
+    event: &serde_json::Value,
+    timestamp: i64,
+) -> u16 {
+    let body = serde_json::to_vec(event).expect("event JSON");
+    pushprov::token_events::signed_request(client, url, &token_event_key(data_dir), timestamp, body)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+/// Waits until the catalogue is in `store`: the portal loads it from its sandbox in the
+/// background after start-up.
+pub async fn catalogue_loaded(store: &Store) {
+    for _ in 0..200 {
+        if !store.token_requestors().await.expect("token requestors").is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the catalogue was not loaded from the sandbox");
+}

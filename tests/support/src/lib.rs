@@ -6,10 +6,14 @@
 //!   redirects; [`on_both_engines!`] runs a test body on both engines.
 //! - [`steps`]: the journey's steps as a browser takes them.
 //! - [`mdes_helpers`]: a scriptable HTTP/1.1 stand-in for MDES.
+//! - [`logs`]: log lines kept in memory, to assert on.
+//! - [`golden`]: Mastercard's official Python libraries, through `scripts/golden`.
 //! - [`sandbox_helpers`]: the built-in sandbox driven through Mastercard's
 //!   official Python libraries (`scripts/golden`).
 
+pub mod golden;
 pub mod helpers;
+pub mod logs;
 pub mod mdes_helpers;
 pub mod sandbox_helpers;
 pub mod steps;

@@ -2,9 +2,6 @@
 //! (`scripts/golden/sandbox_client.py`) for the proof, our own signer and
 //! encryptor where a test needs many calls or a hand-made mistake.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
-
 use pushprov::config::Settings;
 use pushprov::mdes::encryption::{EncryptionOptions, Encryptor};
 use pushprov::mdes::keys;
@@ -123,23 +120,8 @@ impl Sandbox {
 /// Fails (never skips) when python3 or Mastercard's packages are missing:
 /// `scripts/test` installs them.
 pub fn python_client(args: &[String], stdin: &str) -> Value {
-    let script = crate::repository_root().join("scripts/golden/sandbox_client.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 is required: python3 -m pip install -r scripts/golden/requirements.txt");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "sandbox_client.py failed (python3 -m pip install -r scripts/golden/requirements.txt?): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("sandbox_client.py printed JSON")
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::golden::run("sandbox_client.py", &args, &std::env::current_dir().expect("current folder"), stdin)
 }
 
 /// The first error of either error shape: (source, reasonCode).

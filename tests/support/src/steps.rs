@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use scraper::{Html, Selector};
 
-use crate::helpers::{Engine, TestApp, location, spawn_app_with};
+use crate::helpers::{Engine, TestApp, catalogue_loaded, location, spawn_app_with};
 
 pub const WALLET: &str = "50100000001";
 pub const MERCHANT: &str = "50100000002";
@@ -14,13 +14,8 @@ pub const DEBIT_ONLY: &str = "50100000004";
 /// The app with its sandbox, the catalogue loaded from it.
 pub async fn journey_app(engine: Engine, customise: impl FnOnce(&mut pushprov::config::Settings)) -> TestApp {
     let app = spawn_app_with(engine, customise).await;
-    for _ in 0..100 {
-        if !app.store.token_requestors().await.unwrap().is_empty() {
-            return app;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the catalogue was not loaded from the sandbox");
+    catalogue_loaded(&app.store).await;
+    app
 }
 
 pub async fn sign_in(app: &TestApp, login: &str) {
@@ -62,6 +57,14 @@ pub async fn pushed(app: &TestApp, login: &str, trid: &str, cards: &[&str]) -> S
     let response = push(app, trid, cards, &format!("{login}-demo-2026")).await;
     assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap());
     location(&response)
+}
+
+/// Quinn signed in, with the card ending `last4` pushed to the Sandbox Wallet: the record's
+/// path.
+pub async fn quinn_pushed(app: &TestApp, last4: &str) -> String {
+    sign_in(app, "quinn").await;
+    let card = card(app, "quinn", last4).await;
+    pushed(app, "quinn", WALLET, &[&card]).await
 }
 
 /// "Continue to …": the TR URL the browser is sent to.
@@ -140,9 +143,7 @@ pub fn callback_of(tr_url: &str) -> String {
 /// Quinn signed in, the approved test card pushed to the wallet and handed
 /// off: the record's path and the TR URL.
 pub async fn quinn_handed_off(app: &TestApp) -> (String, String) {
-    sign_in(app, "quinn").await;
-    let card = card(app, "quinn", "0105").await;
-    let record = pushed(app, "quinn", WALLET, &[&card]).await;
+    let record = quinn_pushed(app, "0105").await;
     let tr_url = continue_to_tr(app, &record).await;
     (record, tr_url)
 }
