@@ -185,22 +185,8 @@ fn timestamp(field: &str, value: &str) -> Check {
     length(field, value, 20, 29)?;
     let b = value.as_bytes();
     let d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    let head = (0..4).all(d)
-        && b[4] == b'-'
-        && d(5)
-        && d(6)
-        && b[7] == b'-'
-        && d(8)
-        && d(9)
-        && b[10] == b'T'
-        && d(11)
-        && d(12)
-        && b[13] == b':'
-        && d(14)
-        && d(15)
-        && b[16] == b':'
-        && d(17)
-        && d(18);
+    // `#` stands for a digit; anything else is itself.
+    let head = b"####-##-##T##:##:##".iter().enumerate().all(|(i, &p)| if p == b'#' { d(i) } else { b.get(i) == Some(&p) });
     let mut i = 19;
     if b.get(i) == Some(&b'.') {
         let start = i + 1;

@@ -139,6 +139,18 @@ async fn records(store: &Store) -> Vec<pushprov::store::ProvisioningRecord> {
     store.provisionings_of(id).await.unwrap()
 }
 
+/// Posts the push and waits until MDES holds it: a push in flight, for the test to interrupt.
+async fn held_at_mdes(
+    world: &World,
+    browser: &Browser,
+    form: &[(String, String)],
+) -> tokio::task::JoinHandle<Result<reqwest::Response, reqwest::Error>> {
+    world.sandbox.hold_pushes(true);
+    let post = browser.post_push_in_background(form);
+    until("the push reached MDES", || world.sandbox.pushes().len() == 1).await;
+    post
+}
+
 async fn until(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..200 {
         if check() {
@@ -161,9 +173,7 @@ async fn killed_mid_push_and_before_the_return_the_journey_completes() {
     let (mut portal, store, browser, form) = alice_at_review(&world).await;
 
     // The push reaches the stand-in, which holds it; the portal dies.
-    world.sandbox.hold_pushes(true);
-    let post = browser.post_push_in_background(&form);
-    until("the push reached MDES", || world.sandbox.pushes().len() == 1).await;
+    let post = held_at_mdes(&world, &browser, &form).await;
     portal.kill9();
     world.sandbox.hold_pushes(false);
     assert!(post.await.unwrap().map(|r| r.status().as_u16() != 303).unwrap_or(true), "no answer from a killed portal");
@@ -225,9 +235,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_a_timeout_retry_pushes_on
     let world = world().await;
     let (mut portal, store, browser, form) = alice_at_review(&world).await;
 
-    world.sandbox.hold_pushes(true);
-    let post = browser.post_push_in_background(&form);
-    until("the push reached MDES", || world.sandbox.pushes().len() == 1).await;
+    let post = held_at_mdes(&world, &browser, &form).await;
     portal.signal("-TERM");
     // New connections are refused while the push is still in flight.
     let direct = format!("http://127.0.0.1:{}/healthz", portal.port);
