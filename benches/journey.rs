@@ -33,7 +33,7 @@ const PASSWORD: &str = "bench-password-2026";
 
 /// The journey benchmark: cardholders per second per core, and where the time goes.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "journey", about)]
+#[command(name = "journey", bin_name = "cargo bench --bench journey --")]
 struct Options {
     /// PostgreSQL instead of SQLite: a fresh database on this server, dropped after
     /// (default $PUSHPROV_TEST_POSTGRES, else postgres://postgres@127.0.0.1:5432).
@@ -90,14 +90,15 @@ impl Options {
     }
 }
 
-// ---- a minimal browser: one session cookie, no redirects followed ------------------------------
+// ---- a minimal browser: its own cookies, no redirects followed ----------------------------------
 
+/// One cardholder's browser. Its cookies (the session's, and the sign-in form's nonce) are its
+/// own, while the HTTP client and its connections are shared by every browser of the run.
 #[derive(Clone)]
 struct Browser {
     client: reqwest::Client,
     base: String,
-    cookie_name: String,
-    cookie: Option<String>,
+    cookies: BTreeMap<String, String>,
 }
 
 struct Page {
@@ -112,17 +113,20 @@ impl Browser {
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder) -> Result<Page, String> {
-        let req = match &self.cookie {
-            Some(c) => req.header("cookie", format!("{}={c}", self.cookie_name)),
-            None => req,
+        let req = if self.cookies.is_empty() {
+            req
+        } else {
+            let header: Vec<String> = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
+            req.header("cookie", header.join("; "))
         };
         let resp = req.send().await.map_err(|e| format!("transport: {e}"))?;
-        let prefix = format!("{}=", self.cookie_name);
         for v in resp.headers().get_all("set-cookie") {
-            if let Some(rest) = v.to_str().ok().and_then(|v| v.strip_prefix(&prefix)) {
-                let value = rest.split(';').next().unwrap_or_default();
-                self.cookie = (!value.is_empty()).then(|| value.to_string());
-            }
+            let Some((name, rest)) = v.to_str().ok().and_then(|v| v.split_once('=')) else { continue };
+            // An empty value is the server removing the cookie.
+            match rest.split(';').next().unwrap_or_default() {
+                "" => self.cookies.remove(name),
+                value => self.cookies.insert(name.to_string(), value.to_string()),
+            };
         }
         let status = resp.status().as_u16();
         let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
@@ -397,7 +401,7 @@ async fn sign_in(b: &mut Browser, login: &str, t: &mut Timings) -> Result<(), St
 
 /// One cardholder's whole journey in a fresh browser; returns the browser (still signed in).
 async fn journey(mut b: Browser, who: &Cardholder, otp: bool, t: &mut Timings) -> Result<Browser, String> {
-    b.cookie = None;
+    b.cookies.clear();
     sign_in(&mut b, &who.login, t).await?;
     step(t, "GET /cards", 200, b.get("/cards")).await?;
     let page = step(t, "GET /add/requestors", 200, b.get(&format!("/add/requestors?cards={}", who.card))).await?;
@@ -481,7 +485,7 @@ async fn journeys(base: &Browser, people: &[Cardholder], concurrency: usize, sec
                             }
                         }
                     }
-                    b.cookie = None;
+                    b.cookies.clear();
                 }
                 (done, errors, first, t, live)
             })
@@ -659,7 +663,6 @@ async fn run(opts: Options) {
     if otp {
         settings.provisioning.step_up = pushprov::provisioning::StepUp::Otp;
     }
-    let cookie_name = settings.session.cookie_name.clone();
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let store = app.store();
@@ -677,7 +680,7 @@ async fn run(opts: Options) {
         .pool_max_idle_per_host(4096)
         .build()
         .expect("client");
-    let browser = Browser { client: client.clone(), base: base.clone(), cookie_name, cookie: None };
+    let browser = Browser { client: client.clone(), base: base.clone(), cookies: BTreeMap::new() };
     println!(
         "portal at {base} on {}; {} cardholders seeded; setup {:.1}s",
         if pg_name.is_some() { "PostgreSQL" } else { "SQLite" },
@@ -775,7 +778,7 @@ async fn run(opts: Options) {
                     let mut t = Timings::default();
                     for c in who {
                         let mut b = b.clone();
-                        b.cookie = None;
+                        b.cookies.clear();
                         if sign_in(&mut b, &c.login, &mut t).await.is_ok() {
                             out.push(b);
                         }
