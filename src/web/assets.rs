@@ -67,3 +67,34 @@ pub fn revalidated(req: &HttpRequest, tag: String) -> (HttpResponseBuilder, bool
     response.insert_header(ETag(etag));
     (response, not_modified)
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::IF_NONE_MATCH;
+    use actix_web::test::TestRequest;
+
+    use super::revalidated;
+
+    fn not_modified(if_none_match: Option<&str>) -> bool {
+        let req = match if_none_match {
+            Some(value) => TestRequest::default().insert_header((IF_NONE_MATCH, value)),
+            None => TestRequest::default(),
+        };
+        let (mut response, not_modified) = revalidated(&req.to_http_request(), "abc123".into());
+        let sent = response.finish();
+        assert_eq!(sent.headers().get("etag").unwrap(), "\"abc123\"", "the tag is always sent, strong");
+        assert_eq!(sent.status().as_u16(), if not_modified { 304 } else { 200 });
+        not_modified
+    }
+
+    #[test]
+    fn if_none_match_is_compared_as_rfc_9110_says() {
+        assert!(!not_modified(None));
+        assert!(not_modified(Some("\"abc123\"")));
+        assert!(not_modified(Some("\"other\", \"abc123\"")), "any tag of the list");
+        assert!(not_modified(Some("W/\"abc123\"")), "weak comparison");
+        assert!(not_modified(Some("*")), "any current representation");
+        assert!(!not_modified(Some("\"other\"")));
+        assert!(!not_modified(Some("abc123")), "an unquoted tag is no tag");
+    }
+}
