@@ -10,13 +10,7 @@ use crate::steps::*;
 /// with an `X-Forwarded-For` header.
 async fn push_from(app: &TestApp, card: &str, field: &str, secret: &str, forwarded_for: &str) -> reqwest::Response {
     let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
-    let form = [
-        ("csrf_token", input(&html, "csrf_token").unwrap()),
-        ("submission_id", input(&html, "submission_id").unwrap()),
-        ("tr", WALLET.to_string()),
-        ("cards", card.to_string()),
-        (field, secret.to_string()),
-    ];
+    let form = push_form(&html, WALLET, card, field, secret);
     app.client.post(app.url("/add/push")).header("x-forwarded-for", forwarded_for).form(&form).send().await.unwrap()
 }
 
@@ -243,13 +237,7 @@ async fn the_same_card_twice_is_refused() {
     }
     let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={x}")).await;
     let five = [x.as_str(); 5].join(",");
-    let form = [
-        ("csrf_token", input(&html, "csrf_token").unwrap()),
-        ("submission_id", input(&html, "submission_id").unwrap()),
-        ("tr", WALLET.to_string()),
-        ("cards", five),
-        ("password", "alice-demo-2026".to_string()),
-    ];
+    let form = push_form(&html, WALLET, &five, "password", "alice-demo-2026");
     let response = app.client.post(app.url("/add/push")).form(&form).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 400);
     let alice = app.store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
@@ -331,13 +319,7 @@ async fn a_double_click_with_the_right_code_confirms_once_without_a_failure(engi
     let card = card(&app, "quinn", "0105").await;
     let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
     let code: String = texts_by_testid(&html, "demo-code")[0].chars().filter(char::is_ascii_digit).collect();
-    let form = vec![
-        ("csrf_token", input(&html, "csrf_token").unwrap()),
-        ("submission_id", input(&html, "submission_id").unwrap()),
-        ("tr", WALLET.to_string()),
-        ("cards", card.clone()),
-        ("code", code),
-    ];
+    let form = push_form(&html, WALLET, &card, "code", &code);
     let clicks = (0..20).map(|_| {
         let (client, url, form) = (app.client.clone(), app.url("/add/push"), form.clone());
         async move {

@@ -197,13 +197,7 @@ async fn double_submit_pushes_once() {
     sign_in(&app, "quinn").await;
     let card = card(&app, "quinn", "0105").await;
     let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
-    let form = [
-        ("csrf_token", input(&html, "csrf_token").unwrap()),
-        ("submission_id", input(&html, "submission_id").unwrap()),
-        ("tr", WALLET.to_string()),
-        ("cards", card.clone()),
-        ("password", "quinn-demo-2026".to_string()),
-    ];
+    let form = push_form(&html, WALLET, &card, "password", "quinn-demo-2026");
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let first = app.post_form("/add/push", &form).await;
     let second = app.post_form("/add/push", &form).await;

@@ -38,18 +38,24 @@ pub fn input(html: &str, name: &str) -> Option<String> {
 
 /// Review page for `trid` and `cards`, then the push form posted with `password`.
 pub async fn push(app: &TestApp, trid: &str, cards: &[&str], password: &str) -> reqwest::Response {
-    let review = format!("/add/review?tr={trid}&cards={}", cards.join(","));
-    let (status, html) = app.get_html(&review).await;
+    let cards = cards.join(",");
+    let (status, html) = app.get_html(&format!("/add/review?tr={trid}&cards={cards}")).await;
     assert_eq!(status, 200, "{html}");
-    let form = [
-        ("csrf_token", input(&html, "csrf_token").unwrap()),
-        ("submission_id", input(&html, "submission_id").unwrap()),
-        ("tr", input(&html, "tr").unwrap()),
-        ("cards", input(&html, "cards").unwrap()),
-        ("password", password.to_string()),
-    ];
+    let form = push_form(&html, trid, &cards, "password", password);
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     app.post_form("/add/push", &form).await
+}
+
+/// The push form of the review page `html` (its CSRF token and submission id) for `trid` and
+/// `cards` (comma-separated), confirmed with `secret` in `field` (`password` or `code`).
+pub fn push_form<'a>(html: &str, trid: &str, cards: &str, field: &'a str, secret: &str) -> Vec<(&'a str, String)> {
+    vec![
+        ("csrf_token", input(html, "csrf_token").expect("csrf_token on the review page")),
+        ("submission_id", input(html, "submission_id").expect("submission_id on the review page")),
+        ("tr", trid.to_string()),
+        ("cards", cards.to_string()),
+        (field, secret.to_string()),
+    ]
 }
 
 /// Pushes and returns the record's id (its page's path).
