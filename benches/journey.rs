@@ -7,7 +7,10 @@
 //! cargo bench --bench journey -- --concurrency 64 --seconds 20 --step-up otp
 //! ```
 //!
-//! Options: `cargo bench --bench journey -- --help`.
+//! Options: `--concurrency 16,64` (one journey phase per value), `--seconds 15` (per journey
+//! phase), `--page-seconds 5` (TR page and bare handler phases), `--sessions 1000` (live
+//! sessions before RSS is read), `--step-up password|otp`, `--postgres [URL]`, `--json PATH`
+//! (default `{target}/bench/journey.json`).
 //!
 //! Everything runs in this process on the same cores: the portal (actix workers), the built-in
 //! MDES sandbox and demo token requestors (in the portal's server, as in the demo), the load
@@ -31,74 +34,61 @@ const PASSWORD: &str = "bench-password-2026";
 
 // ---- options ---------------------------------------------------------------------------------
 
-/// The journey benchmark: cardholders per second per core, and where the time goes.
-#[derive(Debug, Clone, clap::Parser)]
-#[command(name = "journey", bin_name = "cargo bench --bench journey --")]
+#[derive(Debug, Clone)]
 struct Options {
-    /// PostgreSQL instead of SQLite: a fresh database on this server, dropped after
-    /// (default $PUSHPROV_TEST_POSTGRES, else postgres://postgres@127.0.0.1:5432).
-    #[arg(long, value_name = "URL")]
-    postgres: Option<Option<String>>,
-    /// Concurrent cardholders, one journey phase per value.
-    #[arg(long, value_delimiter = ',', default_values_t = [16, 64], value_name = "N[,N]")]
+    postgres: Option<String>,
     concurrency: Vec<usize>,
-    /// Seconds per journey phase.
-    #[arg(long, default_value_t = 15, value_name = "N")]
     seconds: u64,
-    /// Seconds of the TR page and bare handler phases.
-    #[arg(long, default_value_t = 5, value_name = "N")]
     page_seconds: u64,
-    /// Live sessions before RSS is read.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
     sessions: usize,
-    /// How the cardholder confirms the push.
-    #[arg(long, value_enum, default_value_t = StepUp::Password)]
-    step_up: StepUp,
-    /// Where the figures go as JSON (default {target}/bench/journey.json).
-    #[arg(long, value_name = "PATH")]
-    json: Option<PathBuf>,
-    /// Added by `cargo bench`; without it (under `cargo test`) the benchmark does not run.
-    #[arg(long, hide = true)]
-    bench: bool,
+    otp: bool,
+    json: PathBuf,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum StepUp {
-    Password,
-    Otp,
+fn options(args: &[String]) -> Options {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let mut o = Options {
+        postgres: None,
+        concurrency: vec![16, 64],
+        seconds: 15,
+        page_seconds: 5,
+        sessions: 1000,
+        otp: false,
+        json: Path::new(&target).join("bench/journey.json"),
+    };
+    let mut it = args.iter().peekable();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().unwrap_or_else(|| panic!("{name} needs a value")).clone();
+        match a.as_str() {
+            "--postgres" => {
+                o.postgres = Some(match it.peek() {
+                    Some(v) if v.starts_with("postgres") => it.next().unwrap().clone(),
+                    _ => std::env::var("PUSHPROV_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
+                })
+            }
+            "--concurrency" => {
+                o.concurrency = value(a).split(',').map(|c| c.trim().parse().expect("--concurrency N[,N]")).collect()
+            }
+            "--seconds" => o.seconds = value(a).parse().expect("--seconds N"),
+            "--page-seconds" => o.page_seconds = value(a).parse().expect("--page-seconds N"),
+            "--sessions" => o.sessions = value(a).parse().expect("--sessions N"),
+            "--step-up" => o.otp = value(a) == "otp",
+            "--json" => o.json = PathBuf::from(value(a)),
+            "--bench" => {}
+            other => panic!("unknown option {other} (see benches/journey.rs)"),
+        }
+    }
+    o
 }
 
-impl Options {
-    fn otp(&self) -> bool {
-        self.step_up == StepUp::Otp
-    }
+// ---- a minimal browser: one session cookie, no redirects followed ------------------------------
 
-    /// The PostgreSQL server, when asked for with or without a URL.
-    fn postgres(&self) -> Option<String> {
-        self.postgres.clone().map(|url| {
-            url.unwrap_or_else(|| {
-                std::env::var("PUSHPROV_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-            })
-        })
-    }
-
-    fn json(&self) -> PathBuf {
-        self.json.clone().unwrap_or_else(|| {
-            let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-            Path::new(&target).join("bench/journey.json")
-        })
-    }
-}
-
-// ---- a minimal browser: its own cookies, no redirects followed ----------------------------------
-
-/// One cardholder's browser. Its cookies (the session's, and the sign-in form's nonce) are its
-/// own, while the HTTP client and its connections are shared by every browser of the run.
 #[derive(Clone)]
 struct Browser {
     client: reqwest::Client,
     base: String,
-    cookies: BTreeMap<String, String>,
+    cookie_name: String,
+    cookie: Option<String>,
 }
 
 struct Page {
@@ -113,20 +103,17 @@ impl Browser {
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder) -> Result<Page, String> {
-        let req = if self.cookies.is_empty() {
-            req
-        } else {
-            let header: Vec<String> = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
-            req.header("cookie", header.join("; "))
+        let req = match &self.cookie {
+            Some(c) => req.header("cookie", format!("{}={c}", self.cookie_name)),
+            None => req,
         };
         let resp = req.send().await.map_err(|e| format!("transport: {e}"))?;
+        let prefix = format!("{}=", self.cookie_name);
         for v in resp.headers().get_all("set-cookie") {
-            let Some((name, rest)) = v.to_str().ok().and_then(|v| v.split_once('=')) else { continue };
-            // An empty value is the server removing the cookie.
-            match rest.split(';').next().unwrap_or_default() {
-                "" => self.cookies.remove(name),
-                value => self.cookies.insert(name.to_string(), value.to_string()),
-            };
+            if let Some(rest) = v.to_str().ok().and_then(|v| v.strip_prefix(&prefix)) {
+                let value = rest.split(';').next().unwrap_or_default();
+                self.cookie = (!value.is_empty()).then(|| value.to_string());
+            }
         }
         let status = resp.status().as_u16();
         let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
@@ -377,38 +364,37 @@ struct Cardholder {
     card: String,
 }
 
-/// One step of the journey: the request, timed as `step`, and its answer checked for `status`.
-async fn step(
-    t: &mut Timings,
-    step: &'static str,
-    status: u16,
-    request: impl std::future::Future<Output = Result<Page, String>>,
-) -> Result<Page, String> {
-    let s = Instant::now();
-    let page = request.await?;
-    t.add(step, s);
-    expect(&page, status, step)?;
-    Ok(page)
-}
-
 async fn sign_in(b: &mut Browser, login: &str, t: &mut Timings) -> Result<(), String> {
-    let page = step(t, "GET /login", 200, b.get("/login")).await?;
+    let s = Instant::now();
+    let page = b.get("/login").await?;
+    t.add("GET /login", s);
+    expect(&page, 200, "GET /login")?;
     let csrf = input(&page.body, "csrf_token").ok_or("no csrf on /login")?;
-    let form = [("csrf_token", csrf.as_str()), ("login", login), ("password", PASSWORD), ("next", "/cards")];
-    step(t, "POST /login (argon2)", 303, b.post("/login", &form)).await?;
-    Ok(())
+    let s = Instant::now();
+    let page = b.post("/login", &[("csrf_token", &csrf), ("login", login), ("password", PASSWORD), ("next", "/cards")]).await?;
+    t.add("POST /login (argon2)", s);
+    expect(&page, 303, "POST /login")
 }
 
 /// One cardholder's whole journey in a fresh browser; returns the browser (still signed in).
 async fn journey(mut b: Browser, who: &Cardholder, otp: bool, t: &mut Timings) -> Result<Browser, String> {
-    b.cookies.clear();
+    b.cookie = None;
     sign_in(&mut b, &who.login, t).await?;
-    step(t, "GET /cards", 200, b.get("/cards")).await?;
-    let page = step(t, "GET /add/requestors", 200, b.get(&format!("/add/requestors?cards={}", who.card))).await?;
+    let s = Instant::now();
+    let page = b.get("/cards").await?;
+    t.add("GET /cards", s);
+    expect(&page, 200, "GET /cards")?;
+    let s = Instant::now();
+    let page = b.get(&format!("/add/requestors?cards={}", who.card)).await?;
+    t.add("GET /add/requestors", s);
+    expect(&page, 200, "GET /add/requestors")?;
     if !page.body.contains(WALLET) {
         return Err("the wallet is not offered".into());
     }
-    let review = step(t, "GET /add/review", 200, b.get(&format!("/add/review?tr={WALLET}&cards={}", who.card))).await?;
+    let s = Instant::now();
+    let review = b.get(&format!("/add/review?tr={WALLET}&cards={}", who.card)).await?;
+    t.add("GET /add/review", s);
+    expect(&review, 200, "GET /add/review")?;
     let field = |n| input(&review.body, n).ok_or_else(|| format!("no {n} on the review page"));
     let (csrf, submission, tr, cards) = (field("csrf_token")?, field("submission_id")?, field("tr")?, field("cards")?);
     let (step_field, secret) = if otp {
@@ -416,21 +402,51 @@ async fn journey(mut b: Browser, who: &Cardholder, otp: bool, t: &mut Timings) -
     } else {
         ("password", PASSWORD.to_string())
     };
-    let form = [("csrf_token", &csrf), ("submission_id", &submission), ("tr", &tr), ("cards", &cards), (step_field, &secret)];
-    let push_step = if otp { "POST /add/push (otp + MDES)" } else { "POST /add/push (argon2 + MDES)" };
-    let record = step(t, push_step, 303, b.post("/add/push", &form.map(|(k, v)| (k, v.as_str())))).await?.location;
-    let page = step(t, "GET /provisioning/{id}", 200, b.get(&record)).await?;
+    let s = Instant::now();
+    let pushed = b
+        .post(
+            "/add/push",
+            &[("csrf_token", &csrf), ("submission_id", &submission), ("tr", &tr), ("cards", &cards), (step_field, &secret)],
+        )
+        .await?;
+    t.add(if otp { "POST /add/push (otp + MDES)" } else { "POST /add/push (argon2 + MDES)" }, s);
+    expect(&pushed, 303, "POST /add/push")?;
+    let record = pushed.location;
+    let s = Instant::now();
+    let page = b.get(&record).await?;
+    t.add("GET /provisioning/{id}", s);
+    expect(&page, 200, "GET /provisioning/{id}")?;
     if !page.body.contains("data-view=\"hand-off\"") {
         return Err(format!("record page is not the hand-off: {record}"));
     }
-    let tr_url = step(t, "GET /provisioning/{id}/continue", 303, b.get(&format!("{record}/continue"))).await?.location;
-    let page = step(t, "TR GET push URI (JWS check)", 200, b.get(&tr_url)).await?;
+    let s = Instant::now();
+    let page = b.get(&format!("{record}/continue")).await?;
+    t.add("GET /provisioning/{id}/continue", s);
+    expect(&page, 303, "continue")?;
+    let tr_url = page.location;
+    let s = Instant::now();
+    let page = b.get(&tr_url).await?;
+    t.add("TR GET push URI (JWS check)", s);
+    expect(&page, 200, "TR push URI")?;
     let action = form_action(&page.body).ok_or("no TR form")?;
-    let page = step(t, "TR POST sign_in", 200, b.post(&action, &[("step", "sign_in"), ("name", "Bench")])).await?;
+    let s = Instant::now();
+    let page = b.post(&action, &[("step", "sign_in"), ("name", "Bench")]).await?;
+    t.add("TR POST sign_in", s);
+    expect(&page, 200, "TR sign in")?;
     let action = form_action(&page.body).ok_or("no TR terms form")?;
-    let callback = step(t, "TR POST accept", 303, b.post(&action, &[("step", "accept")])).await?.location;
-    let back = step(t, "GET /provisioning/return/{token}", 303, b.get(&callback)).await?.location;
-    let page = step(t, "GET /provisioning/{id} (confirmation)", 200, b.get(&back)).await?;
+    let s = Instant::now();
+    let page = b.post(&action, &[("step", "accept")]).await?;
+    t.add("TR POST accept", s);
+    expect(&page, 303, "TR accept")?;
+    let callback = page.location;
+    let s = Instant::now();
+    let page = b.get(&callback).await?;
+    t.add("GET /provisioning/return/{token}", s);
+    expect(&page, 303, "return")?;
+    let s = Instant::now();
+    let page = b.get(&page.location).await?;
+    t.add("GET /provisioning/{id} (confirmation)", s);
+    expect(&page, 200, "confirmation")?;
     if !page.body.contains("data-view=\"confirmation\"") {
         return Err("no confirmation after the return".into());
     }
@@ -485,7 +501,7 @@ async fn journeys(base: &Browser, people: &[Cardholder], concurrency: usize, sec
                             }
                         }
                     }
-                    b.cookies.clear();
+                    b.cookie = None;
                 }
                 (done, errors, first, t, live)
             })
@@ -518,10 +534,22 @@ async fn journeys(base: &Browser, people: &[Cardholder], concurrency: usize, sec
 
 // ---- setup -----------------------------------------------------------------------------------
 
-/// `partial` and the check digit that makes it a valid card number (the portal's own Luhn check
-/// decides which).
 fn luhn_complete(partial: &str) -> String {
-    (0..10).map(|d| format!("{partial}{d}")).find(|pan| AccountNumber::parse_pan(pan).is_ok()).expect("one check digit fits")
+    let sum: u32 = partial
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = c.to_digit(10).unwrap();
+            if i % 2 == 0 {
+                let dd = d * 2;
+                if dd > 9 { dd - 9 } else { dd }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{partial}{}", (10 - sum % 10) % 10)
 }
 
 /// `n` cardholders `bench-0000…`, each with one approved-scenario credit card in range 520473160
@@ -587,7 +615,7 @@ async fn drop_postgres(server: &str, name: &str) {
 
 async fn live_sessions(url: &str) -> i64 {
     let sql = "SELECT COUNT(*) FROM sessions WHERE expires_at > $1";
-    let now = pushprov::store::now_unix();
+    let now = pushprov::clock::Clock::system().now_unix();
     if url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(url).await.expect("connect");
         sqlx::query_scalar::<_, i64>(sql).bind(now).fetch_one(&pool).await.expect("count")
@@ -612,18 +640,17 @@ fn machine() -> serde_json::Value {
 // ---- main ------------------------------------------------------------------------------------
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it, and
-    // perhaps with the test harness's own options, which are not ours to parse.
-    if !std::env::args().any(|a| a == "--bench") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it.
+    if !args.iter().any(|a| a == "--bench") {
         println!("journey benchmark: run it with `cargo bench --bench journey` (skipped under cargo test)");
         return;
     }
-    let opts = <Options as clap::Parser>::parse();
+    let opts = options(&args);
     tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(run(opts));
 }
 
 async fn run(opts: Options) {
-    let (otp, postgres, json_path) = (opts.otp(), opts.postgres(), opts.json());
     let started = Instant::now();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let machine = machine();
@@ -647,7 +674,7 @@ async fn run(opts: Options) {
 
     // The portal with its sandbox.
     let dir = tempfile::tempdir().expect("temp dir");
-    let (db_url, pg_name) = match &postgres {
+    let (db_url, pg_name) = match &opts.postgres {
         Some(server) => {
             let (url, name) = fresh_postgres(server).await;
             (url, Some(name))
@@ -660,27 +687,27 @@ async fn run(opts: Options) {
     settings.database.url = Some(db_url.clone());
     settings.sandbox.keys_dir = Some(keys_dir.clone());
     settings.log.filter = "error".into();
-    if otp {
+    if opts.otp {
         settings.provisioning.step_up = pushprov::provisioning::StepUp::Otp;
     }
+    let cookie_name = settings.session.cookie_name.clone();
     let app = Application::build(settings).await.expect("application builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let store = app.store();
     tokio::spawn(app.run_until_stopped());
-    // Wait for the catalogue (TRs and logos) to load from the sandbox, then for MDES to go quiet.
-    pushprov_test_support::helpers::catalogue_loaded(&store).await;
-    let mut last = u64::MAX;
-    while MDES_REQUESTS.load(Ordering::Relaxed) != last {
-        last = MDES_REQUESTS.load(Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    // Wait for the first catalogue refresh (TRs and logos) from the sandbox
+    // to finish: it is recorded after the last logo, and MDES is quiet then.
+    pushprov_test_support::wait::until("the catalogue's first refresh", async || {
+        store.catalog_status().await.is_ok_and(|status| status.last_success_at.is_some())
+    })
+    .await;
     let people = seed(&store, max_c.max(16)).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(4096)
         .build()
         .expect("client");
-    let browser = Browser { client: client.clone(), base: base.clone(), cookies: BTreeMap::new() };
+    let browser = Browser { client: client.clone(), base: base.clone(), cookie_name, cookie: None };
     println!(
         "portal at {base} on {}; {} cardholders seeded; setup {:.1}s",
         if pg_name.is_some() { "PostgreSQL" } else { "SQLite" },
@@ -719,7 +746,7 @@ async fn run(opts: Options) {
     let mut phases = Vec::new();
     let mut errors = bare_err + tr_err;
     for &cc in &opts.concurrency {
-        let mut p = journeys(&browser, &people, cc, opts.seconds, otp).await;
+        let mut p = journeys(&browser, &people, cc, opts.seconds, opts.otp).await;
         let jps = p.journeys as f64 / p.elapsed;
         let mut portal: Vec<u64> = PORTAL_ONLY.iter().flat_map(|s| p.timings.0.get(s).cloned().unwrap_or_default()).collect();
         portal.sort_unstable();
@@ -735,7 +762,7 @@ async fn run(opts: Options) {
         );
         let cpu_ms = 1000.0 * p.cpu_secs / p.journeys.max(1) as f64;
         let crypto_ms: f64 = c.cpu_ms[..3].iter().sum();
-        let argon2_ms = c.cpu_ms[3] * if otp { 1.0 } else { 2.0 };
+        let argon2_ms = c.cpu_ms[3] * if opts.otp { 1.0 } else { 2.0 };
         println!(
             "  CPU per journey (whole process): {cpu_ms:.0} ms — RSA private ops {crypto_ms:.0} ms ({:.0}%), argon2 {argon2_ms:.0} ms ({:.0}%), the rest {:.0} ms ({:.0}%)",
             100.0 * crypto_ms / cpu_ms,
@@ -778,7 +805,7 @@ async fn run(opts: Options) {
                     let mut t = Timings::default();
                     for c in who {
                         let mut b = b.clone();
-                        b.cookies.clear();
+                        b.cookie = None;
                         if sign_in(&mut b, &c.login, &mut t).await.is_ok() {
                             out.push(b);
                         }
@@ -810,7 +837,7 @@ async fn run(opts: Options) {
     let report = json!({
         "machine": machine,
         "database": if pg_name.is_some() { "postgres" } else { "sqlite" },
-        "step_up": if otp { "otp" } else { "password" },
+        "step_up": if opts.otp { "otp" } else { "password" },
         "crypto": {
             "threads": threads,
             "oauth_pkcs1v15_sign_per_s": round(c.oauth_sign_per_s, 1),
@@ -820,7 +847,7 @@ async fn run(opts: Options) {
             "private_ops_per_s": round(c.private_ops_per_s, 1),
             "ceiling_journeys_per_s": round(c.crypto_journeys_per_s, 2),
             "argon2id_per_s": round(c.argon2_per_s, 2),
-            "argon2_per_journey": if otp { 1 } else { 2 },
+            "argon2_per_journey": if opts.otp { 1 } else { 2 },
             "cpu_ms_per_op": {"oauth_sign": round(c.cpu_ms[0], 2), "oaep_decrypt": round(c.cpu_ms[1], 2), "jws_sign": round(c.cpu_ms[2], 2), "argon2id": round(c.cpu_ms[3], 2)},
             "ceiling_with_argon2_journeys_per_s": round(c.crypto_and_argon2_journeys_per_s, 2),
         },
@@ -838,19 +865,19 @@ async fn run(opts: Options) {
             "portal_only_pages": summary(portal),
             "cpu_ms_per_journey": round(1000.0 * p.cpu_secs / p.journeys.max(1) as f64, 1),
             "cpu_share_rsa_private_ops": round(c.cpu_ms[..3].iter().sum::<f64>() / (1000.0 * p.cpu_secs / p.journeys.max(1) as f64), 3),
-            "cpu_share_argon2": round(c.cpu_ms[3] * if otp { 1.0 } else { 2.0 } / (1000.0 * p.cpu_secs / p.journeys.max(1) as f64), 3),
+            "cpu_share_argon2": round(c.cpu_ms[3] * if opts.otp { 1.0 } else { 2.0 } / (1000.0 * p.cpu_secs / p.journeys.max(1) as f64), 3),
             "steps": p.timings.0.iter().map(|(k, v)| (k.to_string(), summary(v))).collect::<serde_json::Map<_, _>>(),
         })).collect::<Vec<_>>(),
         "sessions": {"live": live, "sampled_still_signed_in": sample_ok, "rss_mib": round(rss_mib, 1), "peak_rss_mib": round(hwm_mib, 1)},
         "errors": errors,
         "run_seconds": round(started.elapsed().as_secs_f64(), 1),
     });
-    if let Some(parent) = json_path.parent() {
+    if let Some(parent) = opts.json.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    std::fs::write(&json_path, serde_json::to_string_pretty(&report).unwrap()).expect("write JSON");
-    println!("figures written to {}", json_path.display());
-    if let (Some(server), Some(name)) = (&postgres, &pg_name) {
+    std::fs::write(&opts.json, serde_json::to_string_pretty(&report).unwrap()).expect("write JSON");
+    println!("figures written to {}", opts.json.display());
+    if let (Some(server), Some(name)) = (&opts.postgres, &pg_name) {
         drop_postgres(server, name).await;
     }
 }

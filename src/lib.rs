@@ -1,9 +1,11 @@
 //! pushprov: an issuer web portal for Mastercard MDES Token Connect push
 //! provisioning. Data flows one way: `web` → (`auth`, `store`); `mdes` talks
-//! to Mastercard. See the README ("Code layout") and `docs/wire-contract.md`.
+//! to Mastercard. Every "now" is read from the one [`clock::Clock`] the
+//! store carries. See the README ("Code layout") and `docs/wire-contract.md`.
 
 pub mod auth;
 pub mod catalog;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;

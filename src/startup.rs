@@ -11,6 +11,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::mdes::MdesClient;
 use crate::sandbox::{SandboxKeys, SandboxState};
@@ -26,7 +27,14 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+    /// The application on the system clock: what the binary runs.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// The same, reading "now" from `clock`: tests hand it a
+    /// [`crate::clock::ManualClock`]'s clock to move time instead of waiting.
+    pub async fn build_with_clock(mut settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let secrets = Secrets::resolve(&settings)?;
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
@@ -34,7 +42,7 @@ impl Application {
         // Port 0 (tests) means "any": the public URL must name the real one.
         settings.server.port = port;
         let mdes = Arc::new(mdes_client(&settings)?);
-        let store = open_store(&settings, &secrets).await?;
+        let store = open_store(&settings, &secrets).await?.with_clock(clock);
         if settings.demo.enabled {
             crate::demo::seed_if_empty(&store).await.context("loading demo data")?;
         }

@@ -12,7 +12,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::config::SecuritySettings;
 use crate::domain::Login;
-use crate::store::{AttemptEnd, FailureScope, Store, StoreError, now_unix};
+use crate::store::{AttemptEnd, FailureScope, Store, StoreError};
 
 pub mod step_up;
 
@@ -114,7 +114,7 @@ pub async fn guarded<T: Send + 'static>(
     let by_login = i64::from(limits.max_failures_per_login);
     let by_address = i64::from(limits.max_failures_per_address);
     let task = tokio::spawn(async move {
-        let now = now_unix();
+        let now = store.clock().now_unix();
         if !store.reserve_attempt(scope, &login, now, window, by_login).await? {
             let left = store.attempt_window_left(scope, &login, now, window).await?;
             return Err(SignInError::Throttled { retry_after_secs: left.max(1) });

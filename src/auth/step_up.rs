@@ -7,7 +7,7 @@
 use super::{Attempter, SignInError, guarded};
 use crate::config::SecuritySettings;
 use crate::domain::Login;
-use crate::store::{Cardholder, CodeIssue, CodeUse, FailureScope, Store, StoreError, now_unix};
+use crate::store::{Cardholder, CodeIssue, CodeUse, FailureScope, Store, StoreError};
 
 /// How long a step-up code is valid.
 pub const CODE_VALID_SECS: i64 = 300;
@@ -121,7 +121,7 @@ async fn issue_code(
         code_hash: &hash,
         purpose,
         demo_code: demo.then_some(code.as_str()),
-        now: now_unix(),
+        now: store.clock().now_unix(),
         valid_secs: CODE_VALID_SECS,
         window_secs: i64::try_from(limits.failure_window_secs).unwrap_or(i64::MAX / 2),
         max_per_window: i64::from(limits.max_codes_per_window),
@@ -154,12 +154,12 @@ async fn check_code(
     let offered = CodeUse { cardholder_id, code_hash: &hash, purpose: &purpose, submission_id: &submission };
     // A double click: the same form with the code it already used is
     // confirmed again before any attempt is counted.
-    if store.step_up_code_used_by(&offered, now_unix()).await? {
+    if store.step_up_code_used_by(&offered, store.clock().now_unix()).await? {
         return Ok(true);
     }
     let check = async move {
         let offered = CodeUse { cardholder_id, code_hash: &hash, purpose: &purpose, submission_id: &submission };
-        let matched = store2.check_step_up_code(&offered, now_unix()).await?;
+        let matched = store2.check_step_up_code(&offered, store2.clock().now_unix()).await?;
         Ok(matched.then_some(()))
     };
     Ok(guarded(store, limits, who, FailureScope::Code, check).await?.is_some())

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::assets::{AssetLimits, checked_logo};
 use crate::mdes::MdesClient;
 use crate::mdes::model::TokenRequestor;
-use crate::store::{CatalogStatus, Store, StoreError, now_unix};
+use crate::store::{CatalogStatus, Store, StoreError};
 
 const LEASE: &str = "catalog-refresh";
 /// getEligibleTokenRequestors takes at most this many ranges per call.
@@ -109,11 +109,11 @@ pub async fn refresh(
     owner: &str,
 ) -> Result<RefreshReport, RefreshError> {
     let lease_secs = i64::try_from(settings.lease_secs).unwrap_or(300);
-    if !store.try_take_lease(LEASE, owner, now_unix(), lease_secs).await? {
+    if !store.try_take_lease(LEASE, owner, store.clock().now_unix(), lease_secs).await? {
         return Err(RefreshError::Busy);
     }
     let result = refresh_holding_lease(store, client, settings).await;
-    let now = now_unix();
+    let now = store.clock().now_unix();
     let recorded = match &result {
         Ok(_) => store.record_catalog_refresh(now, None).await,
         Err(e) => {
@@ -161,9 +161,9 @@ async fn refresh_holding_lease(
     let trs = merge_and_check(fetched, &mut report);
 
     let before = if report.partial {
-        store.upsert_token_requestors(&trs, now_unix()).await?
+        store.upsert_token_requestors(&trs, store.clock().now_unix()).await?
     } else {
-        store.replace_token_requestors(&trs, now_unix()).await?
+        store.replace_token_requestors(&trs, store.clock().now_unix()).await?
     };
     let after: BTreeSet<String> = trs.iter().map(|t| t.token_requestor_id.clone()).collect();
     report.added = after.difference(&before).cloned().collect();
@@ -183,7 +183,7 @@ async fn refresh_holding_lease(
                 for media in &asset.media_contents {
                     match checked_logo(media, limits) {
                         Ok(logo) => {
-                            store.insert_logo(asset_id, &logo, now_unix()).await?;
+                            store.insert_logo(asset_id, &logo, store.clock().now_unix()).await?;
                             report.logos_fetched += 1;
                         }
                         Err(why) => {
@@ -266,7 +266,7 @@ pub async fn refresh_if_stale(
     let interval = i64::try_from(settings.refresh_interval_secs).unwrap_or(i64::MAX / 2);
     let stale = match status.last_success_at {
         None => true,
-        Some(at) => now_unix() - at >= interval,
+        Some(at) => store.clock().now_unix() - at >= interval,
     };
     if !stale {
         return Ok(None);
@@ -304,7 +304,7 @@ async fn warn_if_overdue(store: &Store, settings: &CatalogSettings) {
             return;
         }
     };
-    let age = catalogue_age(&status, settings.refresh_interval_secs, now_unix());
+    let age = catalogue_age(&status, settings.refresh_interval_secs, store.clock().now_unix());
     if !age.overdue {
         return;
     }
@@ -393,12 +393,12 @@ mod tests {
         let never = logs.take();
         assert!(never.contains("WARN") && never.contains("never been refreshed successfully"), "{never}");
 
-        store.record_catalog_refresh(now_unix() - 100, None).await.unwrap();
+        store.record_catalog_refresh(store.clock().now_unix() - 100, None).await.unwrap();
         warn_if_overdue(&store, &settings).await;
         assert_eq!(logs.take(), "", "fresh: nothing to say");
 
-        store.record_catalog_refresh(now_unix() - 7200, None).await.unwrap();
-        store.record_catalog_refresh(now_unix(), Some("MDES answered HTTP 503")).await.unwrap();
+        store.record_catalog_refresh(store.clock().now_unix() - 7200, None).await.unwrap();
+        store.record_catalog_refresh(store.clock().now_unix(), Some("MDES answered HTTP 503")).await.unwrap();
         warn_if_overdue(&store, &settings).await;
         let old = logs.take();
         assert!(old.contains("WARN") && old.contains("older than catalog.refresh_interval_secs"), "{old}");

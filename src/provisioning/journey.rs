@@ -21,7 +21,6 @@ use crate::mdes::model::{
 use crate::mdes::{MdesClient, PushRequest};
 use crate::store::{
     AccountKind, Cardholder, FundingAccount, NewProvisioning, ProvisioningRecord, PushResult, PushedAccount, Store, StoreError,
-    now_unix,
 };
 
 /// Where the TR sends the browser back: `{public_url}{RETURN_PATH}/{token}`.
@@ -89,6 +88,11 @@ fn new_callback_token() -> String {
 }
 
 impl Journey<'_> {
+    /// Unix seconds by the application's clock (see `crate::clock`).
+    fn now(&self) -> i64 {
+        self.store.clock().now_unix()
+    }
+
     fn callback_url(&self, token: &str) -> String {
         format!("{}{RETURN_PATH}/{token}", self.settings.public_url())
     }
@@ -184,7 +188,7 @@ impl Journey<'_> {
                 funding_account_data: FundingAccountData {
                     account_holder_data: holder.clone(),
                     // Mastercard recommends the data be valid for 30 minutes.
-                    data_valid_until_timestamp: valid_until(30 * 60),
+                    data_valid_until_timestamp: valid_until(self.store.clock().now(), 30 * 60),
                     ..data
                 },
             });
@@ -204,7 +208,7 @@ impl Journey<'_> {
         if wants_digitization_data(settings, tr) {
             request.request_issuer_initiated_digitization_data = Some(true);
         }
-        let pushed_at = now_unix();
+        let pushed_at = self.now();
         match self.mdes.push_multiple_accounts_as(&request, record.request_id.clone()).await {
             Ok(outcome) => {
                 // MDES's answer names the TR's push methods; the catalogue's
@@ -306,7 +310,7 @@ impl Journey<'_> {
             .step_up_binding
             .as_deref()
             .is_some_and(|b| !binding.is_empty() && bool::from(subtle::ConstantTimeEq::ct_eq(b.as_bytes(), binding.as_bytes())));
-        same_session && record.stepped_up_at.is_some_and(|at| now_unix().saturating_sub(at) <= window)
+        same_session && record.stepped_up_at.is_some_and(|at| self.now().saturating_sub(at) <= window)
     }
 
     /// Pushes again for fresh receipts from `record.state`, then returns the
@@ -371,7 +375,7 @@ impl Journey<'_> {
     /// longest a push can take. Its page says "we could not confirm" and
     /// offers *Send again*; opening a page never pushes by itself.
     pub fn interrupted(&self, record: &ProvisioningRecord) -> bool {
-        record.state == ProvisioningState::Created && now_unix().saturating_sub(record.updated_at) > self.push_deadline_secs()
+        record.state == ProvisioningState::Created && self.now().saturating_sub(record.updated_at) > self.push_deadline_secs()
     }
 
     /// *Send again* for an interrupted push (README "When something dies"),
@@ -407,7 +411,7 @@ impl Journey<'_> {
     pub async fn continue_to_tr(&self, id: &str, asker: &Asker<'_>) -> Result<String, JourneyError> {
         let mut record = self.record(id, asker.cardholder.id).await?;
         let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(i64::MAX);
-        let stale = record.receipts_expire_at.is_none_or(|at| at - now_unix() <= margin);
+        let stale = record.receipts_expire_at.is_none_or(|at| at - self.now() <= margin);
         match record.state {
             ProvisioningState::Pushed if !stale => {}
             // Receipts never go to a TR twice: the back button and a second
@@ -501,7 +505,7 @@ impl Journey<'_> {
             _ => return Err(JourneyError::NotFound),
         };
         let grace = i64::try_from(self.settings.provisioning.return_grace_secs).unwrap_or(900);
-        if record.receipts_expire_at.is_some_and(|at| now_unix() > at + grace) {
+        if record.receipts_expire_at.is_some_and(|at| self.now() > at + grace) {
             return Err(JourneyError::Expired);
         }
         let (overall, per_receipt) = read_report(&record, report);
@@ -517,7 +521,7 @@ impl Journey<'_> {
     pub async fn outcomes(&self, record: &ProvisioningRecord) -> Result<Vec<AccountOutcome>, JourneyError> {
         let receipts = all_receipts(record);
         let events = self.store.latest_token_events(&receipts).await?;
-        let now = now_unix();
+        let now = self.now();
         Ok(record.accounts.iter().map(|a| AccountOutcome::of(a, &events, now)).collect())
     }
 }
@@ -565,8 +569,8 @@ fn wants_digitization_data(settings: &ProvisioningSettings, tr: &TokenRequestor)
 
 /// `dataValidUntilTimestamp`: ISO 8601 in UTC with milliseconds (MDES takes
 /// 20–29 characters; nanoseconds would make 30).
-fn valid_until(secs: i64) -> Option<String> {
-    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
+fn valid_until(now: time::OffsetDateTime, secs: i64) -> Option<String> {
+    let at = now + time::Duration::seconds(secs);
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     at.format(&format).ok()
 }
@@ -605,7 +609,7 @@ mod tests {
 
     #[test]
     fn data_valid_until_fits_mdes_limits() {
-        let at = super::valid_until(1800).unwrap();
+        let at = super::valid_until(time::OffsetDateTime::now_utc(), 1800).unwrap();
         assert!((20..=29).contains(&at.len()), "{at}");
         assert!(at.ends_with('Z'));
     }

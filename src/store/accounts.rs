@@ -2,7 +2,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, now_unix};
+use super::{Store, StoreError};
 use crate::domain::{AccountNumber, AccountRange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Store {
         .bind(new.interbank_card_association_id)
         .bind(new.country_code)
         .bind(new.status)
-        .bind(now_unix())
+        .bind(self.now_unix())
         .execute(&self.pool)
         .await?;
         Ok(public_id)

@@ -1,7 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{FundingAccount, Store, StoreError, now_unix};
+use super::{FundingAccount, Store, StoreError};
 use crate::domain::Login;
 
 /// What the bank knows of the cardholder that a token requestor may receive
@@ -63,7 +63,7 @@ impl Store {
         .bind(h.address_subdivision.as_deref())
         .bind(h.address_postal_code.as_deref())
         .bind(h.address_country.as_deref())
-        .bind(now_unix())
+        .bind(self.now_unix())
         .fetch_one(&self.pool)
         .await?;
         Ok(row.try_get("id")?)

@@ -27,9 +27,9 @@ pub(super) struct CatalogueCache {
 }
 
 impl CatalogueCache {
-    fn fresh(&self) -> Option<Arc<Vec<TokenRequestor>>> {
+    fn fresh(&self, now: Instant) -> Option<Arc<Vec<TokenRequestor>>> {
         let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
-        cached.as_ref().filter(|(at, _)| at.elapsed() < CATALOGUE_CACHE_FOR).map(|(_, trs)| trs.clone())
+        cached.as_ref().filter(|(at, _)| now.saturating_duration_since(*at) < CATALOGUE_CACHE_FOR).map(|(_, trs)| trs.clone())
     }
 
     fn generation(&self) -> u64 {
@@ -37,10 +37,10 @@ impl CatalogueCache {
     }
 
     /// Keeps `trs`, read when the generation was `read_at`, unless a replace came since.
-    fn put(&self, read_at: u64, trs: Arc<Vec<TokenRequestor>>) {
+    fn put(&self, read_at: u64, now: Instant, trs: Arc<Vec<TokenRequestor>>) {
         let mut cached = self.cached.write().unwrap_or_else(PoisonError::into_inner);
         if self.generation() == read_at {
-            *cached = Some((Instant::now(), trs));
+            *cached = Some((now, trs));
         }
     }
 
@@ -131,7 +131,7 @@ impl Store {
     /// The whole catalogue, by display name. A row that no longer parses is
     /// skipped with a log line rather than breaking the page.
     pub async fn token_requestors(&self) -> Result<Arc<Vec<TokenRequestor>>, StoreError> {
-        if let Some(trs) = self.catalogue.fresh() {
+        if let Some(trs) = self.catalogue.fresh(self.clock.instant()) {
             return Ok(trs);
         }
         let read_at = self.catalogue.generation();
@@ -149,7 +149,7 @@ impl Store {
             }
         }
         let trs = Arc::new(trs);
-        self.catalogue.put(read_at, trs.clone());
+        self.catalogue.put(read_at, self.clock.instant(), trs.clone());
         Ok(trs)
     }
 

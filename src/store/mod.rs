@@ -17,6 +17,8 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
+use crate::clock::Clock;
+
 pub use accounts::{AccountKind, FundingAccount, NewFundingAccount};
 pub use cardholders::{AccountHolderData, Cardholder, NewCardholder};
 pub use catalog::{CatalogStatus, Logo};
@@ -111,6 +113,9 @@ pub struct Store {
     engine: Engine,
     vault: Vault,
     catalogue: std::sync::Arc<catalog::CatalogueCache>,
+    /// "Now" for every time the store writes or compares, and for the
+    /// callers that hold a store (see [`crate::clock`]).
+    clock: Clock,
 }
 
 impl Store {
@@ -132,7 +137,7 @@ impl Store {
             .test_before_acquire(engine == Engine::Postgres)
             .connect(url)
             .await?;
-        Ok(Self { pool, engine, vault, catalogue: Default::default() })
+        Ok(Self { pool, engine, vault, catalogue: Default::default(), clock: Clock::system() })
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
@@ -153,6 +158,20 @@ impl Store {
         Ok(())
     }
 
+    /// The same store reading time from `clock` (the system's unless a
+    /// test builds the application with a manual one).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn now_unix(&self) -> i64 {
+        self.clock.now_unix()
+    }
+
     pub fn engine(&self) -> Engine {
         self.engine
     }
@@ -170,10 +189,6 @@ fn create_sqlite_folder(url: &str) {
         // A failure shows up as a clear connect error just after.
         let _ = std::fs::create_dir_all(parent);
     }
-}
-
-pub fn now_unix() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 #[cfg(test)]

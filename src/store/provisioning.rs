@@ -5,7 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, now_unix};
+use super::{Store, StoreError};
 use crate::domain::ProvisioningState;
 
 #[derive(Debug, Clone)]
@@ -127,7 +127,7 @@ fn flag(value: Option<i64>) -> Option<bool> {
 impl Store {
     /// Persists a new record (state `Created`) and its accounts, before the push.
     pub async fn insert_provisioning(&self, new: &NewProvisioning<'_>) -> Result<(), StoreError> {
-        let now = now_unix();
+        let now = self.now_unix();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO provisionings (id, callback_token_hash, submission_id, cardholder_id, trid, tr_name, state, \
@@ -275,7 +275,7 @@ impl Store {
         )
         .bind(ProvisioningState::Created.as_str())
         .bind(request_id)
-        .bind(now_unix())
+        .bind(self.now_unix())
         .bind(id)
         .bind(from.as_str())
         .bind(max_pushes)
@@ -300,7 +300,7 @@ impl Store {
             "UPDATE provisionings SET push_count = push_count + 1, updated_at = $1, request_id = COALESCE($6, request_id) \
              WHERE id = $2 AND state = $3 AND updated_at = $4 AND push_count < $5",
         )
-        .bind(now_unix().max(seen_updated_at + 1))
+        .bind(self.now_unix().max(seen_updated_at + 1))
         .bind(id)
         .bind(ProvisioningState::Created.as_str())
         .bind(seen_updated_at)
@@ -323,7 +323,7 @@ impl Store {
         .bind(result.push_uri)
         .bind(result.signature)
         .bind(result.receipts_expire_at)
-        .bind(now_unix())
+        .bind(self.now_unix())
         .bind(id)
         .bind(ProvisioningState::Created.as_str())
         .bind(i64::from(result.holder_data_supplied))
@@ -332,7 +332,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        let now = now_unix();
+        let now = self.now_unix();
         for account in &result.accounts {
             sqlx::query(
                 "UPDATE provisioning_accounts SET receipt = $1, error_reason = $2, error_recoverable = $3 \
@@ -375,7 +375,7 @@ impl Store {
         .bind(ProvisioningState::PushFailed.as_str())
         .bind(reason)
         .bind(i64::from(recoverable))
-        .bind(now_unix())
+        .bind(self.now_unix())
         .bind(id)
         .bind(ProvisioningState::Created.as_str())
         .execute(&self.pool)
@@ -387,7 +387,7 @@ impl Store {
     pub async fn record_hand_off(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE provisionings SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
             .bind(ProvisioningState::HandedOff.as_str())
-            .bind(now_unix())
+            .bind(self.now_unix())
             .bind(id)
             .bind(ProvisioningState::Pushed.as_str())
             .execute(&self.pool)
@@ -405,7 +405,7 @@ impl Store {
         per_receipt: &[(String, String)],
     ) -> Result<bool, StoreError> {
         debug_assert!(from.can_become(ProvisioningState::Returned));
-        let now = now_unix();
+        let now = self.now_unix();
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE provisionings SET state = $1, reported_by_tr = $2, returned_at = $3, updated_at = $3 \
@@ -454,7 +454,7 @@ impl Store {
         .bind(event.token_unique_reference.as_deref())
         .bind(&event.status)
         .bind(event.occurred_at_ms)
-        .bind(now_unix())
+        .bind(self.now_unix())
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

@@ -11,7 +11,7 @@ use actix_web::cookie::time::Duration;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{Store, note_if_unavailable, now_unix};
+use super::{Store, note_if_unavailable};
 
 /// Session state key under which the signed-in cardholder's id is kept; the
 /// store copies it into its own column so sessions can be ended per cardholder.
@@ -48,7 +48,7 @@ impl SessionStore for SqlSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let row = sqlx::query("SELECT state FROM sessions WHERE key_hash = $1 AND expires_at > $2")
             .bind(key_hash(key.as_ref()))
-            .bind(now_unix())
+            .bind(self.store.now_unix())
             .fetch_optional(&self.store.pool)
             .await
             .map_err(|e| LoadError::Other(noted(e).into()))?;
@@ -68,7 +68,7 @@ impl SessionStore for SqlSessionStore {
             .bind(key_hash(key.as_ref()))
             .bind(text)
             .bind(cardholder_of(&state))
-            .bind(now_unix() + ttl.whole_seconds())
+            .bind(self.store.now_unix() + ttl.whole_seconds())
             .execute(&self.store.pool)
             .await
             .map_err(|e| SaveError::Other(noted(e).into()))?;
@@ -84,9 +84,9 @@ impl SessionStore for SqlSessionStore {
         )
         .bind(text)
         .bind(cardholder_of(&state))
-        .bind(now_unix() + ttl.whole_seconds())
+        .bind(self.store.now_unix() + ttl.whole_seconds())
         .bind(key_hash(key.as_ref()))
-        .bind(now_unix())
+        .bind(self.store.now_unix())
         .execute(&self.store.pool)
         .await
         .map_err(|e| UpdateError::Other(noted(e).into()))?;
@@ -104,9 +104,9 @@ impl SessionStore for SqlSessionStore {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         sqlx::query("UPDATE sessions SET expires_at = $1 WHERE key_hash = $2 AND expires_at > $3")
-            .bind(now_unix() + ttl.whole_seconds())
+            .bind(self.store.now_unix() + ttl.whole_seconds())
             .bind(key_hash(key.as_ref()))
-            .bind(now_unix())
+            .bind(self.store.now_unix())
             .execute(&self.store.pool)
             .await
             .map_err(noted)?;
@@ -140,7 +140,7 @@ impl Store {
     /// Live session rows of anyone, signed in or not.
     pub async fn session_rows(&self) -> Result<i64, super::StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE expires_at > $1")
-            .bind(now_unix())
+            .bind(self.now_unix())
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("n")?)
@@ -149,7 +149,7 @@ impl Store {
     pub async fn live_sessions_of(&self, cardholder_id: i64) -> Result<i64, super::StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE cardholder_id = $1 AND expires_at > $2")
             .bind(cardholder_id)
-            .bind(now_unix())
+            .bind(self.now_unix())
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("n")?)
@@ -161,7 +161,8 @@ impl Store {
         if !rand::random::<u8>().is_multiple_of(64) {
             return;
         }
-        if let Err(e) = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_unix()).execute(&self.pool).await {
+        if let Err(e) = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(self.now_unix()).execute(&self.pool).await
+        {
             tracing::warn!(error = %e, "could not purge expired sessions");
         }
     }

@@ -10,7 +10,6 @@ use std::future::{Ready, ready};
 
 use super::AppState;
 use super::error::AppError;
-use crate::store::now_unix;
 
 const CARDHOLDER_ID: &str = crate::store::CARDHOLDER_SESSION_KEY;
 const SIGNED_IN_AT: &str = "signed_in_at";
@@ -26,11 +25,11 @@ impl TypedSession {
     }
 
     /// Sign-in: a new session key (no fixation), a new CSRF token, and the
-    /// cardholder's id with the times the timeouts are measured from.
-    pub fn begin(&self, cardholder_id: i64) -> Result<(), AppError> {
+    /// cardholder's id with the times the timeouts are measured from (`now`,
+    /// by the application's clock).
+    pub fn begin(&self, cardholder_id: i64, now: i64) -> Result<(), AppError> {
         self.0.renew();
         self.0.clear();
-        let now = now_unix();
         self.insert(CARDHOLDER_ID, cardholder_id)?;
         self.insert(SIGNED_IN_AT, now)?;
         self.insert(LAST_SEEN_AT, now)?;
@@ -99,6 +98,8 @@ pub struct SignedIn {
     /// Seconds until the server ends the session for inactivity, for the
     /// timeout warning.
     pub idle_secs_left: u64,
+    /// When this request was checked against the timeouts (Unix seconds).
+    now: i64,
 }
 
 impl FromRequest for SignedIn {
@@ -126,7 +127,7 @@ fn signed_in(req: &HttpRequest) -> Result<SignedIn, AppError> {
     let Some(cardholder_id) = session.get::<i64>(CARDHOLDER_ID) else {
         return Err(AppError::SignInRequired { next, expired: false });
     };
-    let now = now_unix();
+    let now = state.store.clock().now_unix();
     let signed_in_at = session.get::<i64>(SIGNED_IN_AT).unwrap_or(0);
     let last_seen_at = session.get::<i64>(LAST_SEEN_AT).unwrap_or(0);
     let limits = &state.settings.session;
@@ -151,13 +152,13 @@ fn signed_in(req: &HttpRequest) -> Result<SignedIn, AppError> {
     };
     let idle_secs_left = u64::try_from(idle_secs.saturating_sub(now.saturating_sub(last_seen_at))).unwrap_or(0);
     let nonce = req.extensions().get::<super::csp::CspNonce>().map(|n| n.0.clone()).unwrap_or_default();
-    Ok(SignedIn { cardholder_id, session, nonce, idle_secs_left })
+    Ok(SignedIn { cardholder_id, session, nonce, idle_secs_left, now })
 }
 
 impl SignedIn {
-    /// "Stay signed in": the idle clock restarts now, whatever the page
-    /// throttling above skipped.
+    /// "Stay signed in": the idle clock restarts now (this request's time),
+    /// whatever the page throttling above skipped.
     pub fn stay_signed_in(&mut self) -> Result<(), AppError> {
-        self.session.insert(LAST_SEEN_AT, now_unix())
+        self.session.insert(LAST_SEEN_AT, self.now)
     }
 }

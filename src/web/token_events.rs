@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
 use crate::provisioning::{Journey, TokenEventError};
-use crate::store::now_unix;
 use crate::token_events::{SIGNATURE_HEADER, TIMESTAMP_HEADER, TokenEvent, verify};
 
 /// Largest event accepted; real ones are a few hundred bytes.
@@ -23,8 +22,14 @@ pub async fn receive(state: web::Data<AppState>, req: HttpRequest, body: web::By
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let window = i64::try_from(state.settings.token_events.replay_window_secs).unwrap_or(300);
-    if let Err(e) = verify(&state.token_event_key, header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER), &body, now_unix(), window)
-    {
+    if let Err(e) = verify(
+        &state.token_event_key,
+        header(TIMESTAMP_HEADER),
+        header(SIGNATURE_HEADER),
+        &body,
+        state.store.clock().now_unix(),
+        window,
+    ) {
         tracing::warn!(error = %e, "token event refused: not authenticated");
         return answer(StatusCode::UNAUTHORIZED, "not authenticated");
     }

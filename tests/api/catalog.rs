@@ -3,7 +3,6 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use base64::Engine as _;
 use pushprov::catalog::{CatalogSettings, RefreshError, refresh, refresh_if_stale};
@@ -196,7 +195,7 @@ async fn trs_no_longer_returned_leave_at_the_next_successful_refresh() {
 
 /// Pages read the catalogue from memory (it changes only at a refresh): a
 /// refresh is seen at once by the instance that made it, and by the others
-/// within 5 s.
+/// once 5 s have passed (on the app's clock).
 #[tokio::test]
 async fn the_catalogue_is_read_from_memory_and_a_refresh_elsewhere_shows_within_seconds() {
     let a = app(Engine::Sqlite).await;
@@ -208,11 +207,10 @@ async fn the_catalogue_is_read_from_memory_and_a_refresh_elsewhere_shows_within_
     assert_eq!(trids(&b).await, ["11111111111", "22222222222"], "the refreshing instance sees it at once");
     assert_eq!(trids(&a.store).await, ["11111111111"], "the other serves what it read, without a query");
     assert!(a.store.token_requestor("22222222222").await.unwrap().is_none());
-    let started = std::time::Instant::now();
-    while trids(&a.store).await.len() < 2 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(6), "the other instance never saw the refresh");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    a.clock.advance(4);
+    assert_eq!(trids(&a.store).await, ["11111111111"], "still from memory within 5 s");
+    a.clock.advance(1);
+    assert_eq!(trids(&a.store).await, ["11111111111", "22222222222"], "the other instance sees the refresh after 5 s");
     assert!(a.store.token_requestor("22222222222").await.unwrap().is_some());
 }
 
@@ -243,19 +241,29 @@ async fn lease_keeps_two_instances_from_refreshing_at_once(engine: Engine) {
     let a = app(engine).await;
     // Instance B: another process on the same database.
     let b = Store::connect(&a.settings.database_url(), 2, Vault::new(&[9u8; 32])).await.unwrap();
-    let mdes = standin::start(|req, _| {
+    // MDES answers A's eligibility call only when the test says so: A holds
+    // the lease, mid-refresh, for as long as the test needs.
+    let (answer, answer_now) = std::sync::mpsc::channel::<()>();
+    // (Dropping `answer` lets this and every later call through.)
+    let answer_now = Mutex::new(answer_now);
+    let mdes = standin::start(move |req, _| {
         if is_eligibility(req) {
-            Reply::After(Duration::from_millis(600), Box::new(eligibility(vec![tr("11111111111", "W", &[CREDIT], None)])))
+            let _ = answer_now.lock().unwrap().recv();
+            eligibility(vec![tr("11111111111", "W", &[CREDIT], None)])
         } else {
             png_asset()
         }
     });
     let client = standin::client(&mdes.base_url);
-    let (store_a, client_a) = (a.store.clone(), standin::client(&mdes.base_url));
+    // (A waits on MDES as long as that takes, without a retry.)
+    let patient = pushprov::mdes::MdesSettings { request_timeout_ms: 60_000, ..standin::settings(&mdes.base_url) };
+    let (store_a, client_a) = (a.store.clone(), pushprov::mdes::MdesClient::from_settings(&patient).unwrap());
     let first = tokio::spawn(async move { refresh(&store_a, &client_a, &settings(), "instance-a").await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A took the lease before calling MDES.
+    crate::wait::until("A to call MDES", async || mdes.hits() == 1).await;
     let second = refresh(&b, &client, &settings(), "instance-b").await;
     assert!(matches!(second, Err(RefreshError::Busy)), "B must not refresh while A holds the lease");
+    drop(answer);
     first.await.unwrap().unwrap();
     assert_eq!(mdes.hits(), 1, "only A called MDES");
     // Released when A finished: B may refresh now.
@@ -266,7 +274,7 @@ async fn lease_keeps_two_instances_from_refreshing_at_once(engine: Engine) {
 #[tokio::test]
 async fn an_expired_lease_can_be_taken_over() {
     let app = app(Engine::Sqlite).await;
-    let now = pushprov::store::now_unix();
+    let now = app.clock.now_unix();
     assert!(app.store.try_take_lease("catalog-refresh", "crashed", now - 400, 300).await.unwrap());
     assert!(app.store.try_take_lease("catalog-refresh", "other", now, 300).await.unwrap(), "held until now-100: expired");
     assert!(!app.store.try_take_lease("catalog-refresh", "third", now, 300).await.unwrap());
@@ -297,12 +305,7 @@ async fn the_running_portal_refreshes_on_its_schedule() {
         s.mdes = standin::settings(&base);
     })
     .await;
-    for _ in 0..50 {
-        if !trids(&app.store).await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::steps::catalogue_loaded(&app).await;
     assert_eq!(trids(&app.store).await, ["11111111111"], "refreshed at start-up because it was empty");
 }
 
@@ -456,12 +459,10 @@ fn catalog_refresh_command_prints_what_changed() {
 async fn first_fetch_from_the_built_in_sandbox() {
     // The default demo: the scheduled refresh reaches the mounted sandbox over HTTP.
     let app = spawn_app_with(Engine::Sqlite, |_| {}).await;
-    for _ in 0..100 {
-        if trids(&app.store).await.len() >= 5 && app.store.catalog_status().await.unwrap().last_success_at.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::wait::until("the first refresh to succeed", async || {
+        trids(&app.store).await.len() >= 5 && app.store.catalog_status().await.unwrap().last_success_at.is_some()
+    })
+    .await;
     let ids = trids(&app.store).await;
     assert_eq!(
         ids,

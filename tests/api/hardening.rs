@@ -133,7 +133,7 @@ async fn re_pushes_end_after_a_while_and_after_a_count() {
 
     let app = journey_app(Engine::Sqlite, |s| s.provisioning.repush_window_secs = 1).await;
     let (record, _) = quinn_handed_off(&app).await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.clock.advance(2);
     let response = app.get(&format!("{record}/continue")).await;
     assert!(location(&response).starts_with("/add/review?"), "the step-up is too old: {}", location(&response));
     assert_eq!(record_of(&app, &record).await.push_count, 1);
@@ -296,18 +296,14 @@ async fn dropped_connections_leave_no_attempt_held(engine: Engine) {
     let dropped = futures_util::future::join_all(attempts).await.iter().filter(|d| **d).count();
     assert!(dropped > 0, "some requests were cut off mid-check");
     // Every reservation is ended shortly after (the checks run to the end).
-    let mut held = (0, 0);
-    for _ in 0..100 {
-        held = (
+    crate::wait::until_ok("no attempt left under way", async || {
+        let held = (
             app.store.attempt_counts(pushprov::store::FailureScope::Login, "bruno").await.unwrap().1,
             app.store.attempt_counts(pushprov::store::FailureScope::Address, "127.0.0.1").await.unwrap().1,
         );
-        if held == (0, 0) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(held, (0, 0), "no attempt left under way");
+        if held == (0, 0) { Ok(()) } else { Err(held) }
+    })
+    .await;
 }
 
 /// Attack finding: the same review form sent twice at once with the right
@@ -385,13 +381,10 @@ async fn the_earlier_tab_comes_back_while_a_later_push_runs() {
         let (client, url) = (app.client.clone(), app.url(&format!("{record}/continue")));
         tokio::spawn(async move { client.get(url).send().await.unwrap().status().as_u16() })
     };
-    for _ in 0..50 {
-        if record_of(&app, &record).await.state == pushprov::domain::ProvisioningState::Created {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(record_of(&app, &record).await.state, pushprov::domain::ProvisioningState::Created, "the second push runs");
+    crate::wait::until("the second push to start", async || {
+        record_of(&app, &record).await.state == pushprov::domain::ProvisioningState::Created
+    })
+    .await;
     let back = come_back(&app, &callback).await;
     assert_eq!(back, record, "back to the record, not 'Page not found'");
     let (codes, html) = outcomes_until(&app, &back, |codes| codes.iter().any(|c| c == "added")).await;

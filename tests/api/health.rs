@@ -33,7 +33,7 @@ async fn ready_shows_the_age_of_the_last_good_catalogue_refresh() {
     assert_eq!(never["stale"], true);
     assert_eq!(never["refresh_interval_secs"], 3600);
 
-    let now = pushprov::store::now_unix();
+    let now = app.clock.now_unix();
     app.store.record_catalog_refresh(now - 120, None).await.unwrap();
     let fresh = catalog(app.get("/readyz").await.json().await.unwrap());
     let age = fresh["last_refresh_age_secs"].as_i64().unwrap();

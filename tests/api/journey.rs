@@ -1,8 +1,6 @@
 //! The push provisioning journey over HTTP, against the built-in sandbox
 //! (MDES and its demo token requestors, mounted in the app under test).
 
-use std::time::Duration;
-
 use scraper::{Html, Selector};
 use serde_json::json;
 
@@ -368,7 +366,7 @@ async fn the_session_ending_at_the_tr_signs_in_again_and_lands_on_the_same_recor
     let app = journey_app(Engine::Sqlite, |s| s.session.idle_timeout_secs = 1).await;
     let record = quinn_pushed(&app, "0105").await;
     let callback = at_tr(&app, &continue_to_tr(&app, &record).await, "accept").await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.clock.advance(2);
     let response = app.client.get(&callback).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 303);
     let to_sign_in = location(&response);
@@ -397,7 +395,7 @@ fn token_event(receipt: &str, status: &str, at: &str) -> serde_json::Value {
 
 /// Posts a signed event; `skew` moves the timestamp (for replay tests).
 async fn post_event(app: &TestApp, event: &serde_json::Value, skew: i64) -> u16 {
-    let timestamp = pushprov::store::now_unix() + skew;
+    let timestamp = app.clock.now_unix() + skew;
     crate::helpers::post_token_event(&app.client, &app.url("/token-events"), &app.settings.data_dir, event, timestamp).await
 }
 

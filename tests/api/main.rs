@@ -1,4 +1,4 @@
-use pushprov_test_support::{helpers, mdes_helpers, on_both_engines, sandbox_helpers, steps};
+use pushprov_test_support::{helpers, mdes_helpers, on_both_engines, sandbox_helpers, steps, wait};
 
 mod assets;
 mod bad_answers;

@@ -31,7 +31,7 @@ async fn reservations_of_a_dead_instance_are_forgotten_after_a_quiet_minute(engi
     use pushprov::store::{FailureScope, STALE_AFTER_SECS};
     let app = spawn_app_with(engine, |_| {}).await;
     let store = &app.store;
-    let now = pushprov::store::now_unix();
+    let now = app.clock.now_unix();
     let window = 900;
     // Five reserved by the instance that died, a minute and more ago.
     for _ in 0..5 {

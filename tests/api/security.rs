@@ -1,7 +1,5 @@
 //! Security hardening (issue 8): headers, sessions, and hostile requests.
 
-use std::time::Duration;
-
 use scraper::{Html, Selector};
 
 use crate::helpers::{Engine, TestApp, location, spawn_app, spawn_app_with, start_second_client};
@@ -64,7 +62,7 @@ async fn the_timeout_warning_can_keep_the_session_alive() {
     assert_eq!(forged.status().as_u16(), 403);
     // "Stay signed in" every second for longer than the idle timeout.
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(1000)).await;
+        app.clock.advance(1);
         let kept = app.client.post(app.url("/session/keepalive")).header("x-csrf-token", &token).send().await.unwrap();
         assert_eq!(kept.status().as_u16(), 204);
     }
@@ -89,23 +87,23 @@ async fn pages_move_the_idle_clock_every_few_seconds_and_say_what_is_left() {
         assert_eq!(warning.value().attr("data-idle-seconds"), Some("100"));
         warning.value().attr("data-idle-left").unwrap().parse().unwrap()
     };
-    // 1.5 s after signing in, under the 5 s step: the clock stays (a write
-    // would show the full 100; a slow machine may add a second or two).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // 2 s after signing in, under the 5 s step: the clock stays (a write
+    // would show the full 100).
+    app.clock.advance(2);
     let first = left(app.get_html("/cards").await.1);
-    assert!((95..100).contains(&first), "the clock did not move: {first} s left");
+    assert_eq!(first, 98, "the clock did not move: {first} s left");
     let again = left(app.get_html("/add").await.1);
     assert!(again <= first, "a page view within the step does not reset it: {again}");
     // Past the step, a page view moves it.
-    tokio::time::sleep(Duration::from_millis(5000)).await;
-    assert_eq!(left(app.get_html("/cards").await.1), 100, "moved after 6.5 s or more");
-    // 3 s later (under the step again: pages would show 96–97), "Stay signed
+    app.clock.advance(5);
+    assert_eq!(left(app.get_html("/cards").await.1), 100, "moved after 7 s");
+    // 3 s later (under the step again: pages would show 97), "Stay signed
     // in" moves it anyway.
-    tokio::time::sleep(Duration::from_millis(3000)).await;
+    app.clock.advance(3);
     let token = app.csrf_token("/cards").await;
     let kept = app.client.post(app.url("/session/keepalive")).header("x-csrf-token", &token).send().await.unwrap();
     assert_eq!(kept.status().as_u16(), 204);
-    assert!(left(app.get_html("/cards").await.1) >= 99, "kept alive: the clock restarted");
+    assert_eq!(left(app.get_html("/cards").await.1), 100, "kept alive: the clock restarted");
 }
 
 #[tokio::test]
@@ -288,7 +286,7 @@ async fn a_thousand_hostile_callbacks_and_token_events_change_nothing() {
             ),
             8 => {
                 let body = event_body(&receipt, "ACTIVE");
-                let ts = pushprov::store::now_unix();
+                let ts = app.clock.now_unix();
                 let signature = pushprov::token_events::sign(&secret, ts, &body);
                 let tampered = String::from_utf8(body).unwrap().replace("ACTIVE", "DECLINED").into_bytes();
                 (raw_event(&app, tampered, Some((ts, signature))).await, "replayed signature, changed body")
@@ -325,7 +323,7 @@ fn event_body(receipt: &str, status: &str) -> Vec<u8> {
 
 async fn post_event(app: &TestApp, body: &[u8], key: Option<&[u8]>, skew: i64) -> reqwest::StatusCode {
     let signature = key.map(|k| {
-        let ts = pushprov::store::now_unix() + skew;
+        let ts = app.clock.now_unix() + skew;
         (ts, pushprov::token_events::sign(k, ts, body))
     });
     reqwest::StatusCode::from_u16(raw_event(app, body.to_vec(), signature).await.as_u16()).unwrap()

@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use crate::helpers::{Engine, attrs_by_testid, location, spawn_app_with};
 use crate::on_both_engines;
 
@@ -9,7 +7,7 @@ async fn idle_session_is_ended_on_the_server(engine: Engine) {
     let app = spawn_app_with(engine, |s| s.session.idle_timeout_secs = 1).await;
     app.sign_in_as_alice().await;
     assert_eq!(app.get("/cards").await.status().as_u16(), 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.clock.advance(2);
     let response = app.get("/cards").await;
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(location(&response), "/login?reason=expired&next=/cards");
@@ -27,15 +25,14 @@ async fn activity_keeps_the_session_until_the_absolute_limit() {
     })
     .await;
     app.sign_in_as_alice().await;
-    // Active every 1.5 s (well inside the idle timeout, even on a busy
-    // machine): idle never reached…
+    // Active every 2 s (inside the idle timeout): idle never reached, and
+    // 6 s after sign-in is still within the absolute limit…
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        app.clock.advance(2);
         assert_eq!(app.get("/cards").await.status().as_u16(), 200);
     }
-    // …but the absolute limit still ends the session. (Times are whole
-    // seconds: 7.6 s after sign-in is past 6 s however the seconds fall.)
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    // …which ends the session once passed, activity or not.
+    app.clock.advance(2);
     let response = app.get("/cards").await;
     assert_eq!(response.status().as_u16(), 303);
     assert!(location(&response).starts_with("/login?reason=expired"));

@@ -230,7 +230,8 @@ async fn an_interrupted_push_waits_for_the_cardholder(engine: Engine) {
     assert_eq!((status, view(&html).as_str()), (200, "in-progress"));
     // No answer yet is not "could not be sent".
     assert!(html.contains("data-outcome=\"sending\"") && !html.contains("data-testid=\"outcome-problem\""), "{html}");
-    tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
+    // Past the push deadline (4 s).
+    app.clock.advance(5);
     for _ in 0..3 {
         let (status, html) = app.get_html(path).await;
         assert_eq!((status, view(&html).as_str()), (200, "unconfirmed"), "{html}");

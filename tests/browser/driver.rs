@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
@@ -100,17 +100,18 @@ impl Driver {
         let url = format!("http://127.0.0.1:{port}");
         let driver = Driver { child, url };
         let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        // A process starting has no event to wait on but its port answering.
+        crate::wait::until(&format!("chromedriver to become ready on port {port}"), async || {
             if let Ok(response) = client.get(format!("{}/status", driver.url)).send().await
                 && let Ok(status) = response.json::<Value>().await
-                && status["value"]["ready"] == json!(true)
             {
-                return driver;
+                status["value"]["ready"] == json!(true)
+            } else {
+                false
             }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready on port {port}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await;
+        driver
     }
 }
 
@@ -151,11 +152,6 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium for the test `test` against the app at `base`.
     pub async fn start(test: &str, base: &str) -> Browser {
-        Self::start_sized(test, base, (1024, 800)).await
-    }
-
-    /// The same, with a window of `size` (width, height).
-    pub async fn start_sized(test: &str, base: &str, size: (u32, u32)) -> Browser {
         let slot = slots().acquire().await.expect("browser slot");
         let driver = Driver::start().await;
         let profile = tempfile::tempdir().expect("profile dir");
@@ -170,7 +166,7 @@ impl Browser {
             "--disable-sync".into(),
             "--disable-dev-shm-usage".into(),
             "--force-device-scale-factor=1".into(),
-            format!("--window-size={},{}", size.0, size.1),
+            "--window-size=1024,800".into(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let capabilities = json!({
@@ -230,15 +226,9 @@ impl Browser {
     }
 
     pub async fn find(&self, css: &str) -> Element {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            match self.client.find(Locator::Css(css)).await {
-                Ok(element) => return element,
-                Err(e) if Instant::now() > deadline => {
-                    self.fail(&format!("no element {css} on {}: {e}", self.path().await)).await
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
+        match crate::wait::within(Duration::from_secs(10), async || self.client.find(Locator::Css(css)).await).await {
+            Ok(element) => element,
+            Err(e) => self.fail(&format!("no element {css} on {}: {e}", self.path().await)).await,
         }
     }
 
@@ -300,19 +290,16 @@ impl Browser {
         if let Err(e) = action.await {
             self.fail(&format!("{what}: {e}")).await;
         }
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
+        let loaded = crate::wait::within(Duration::from_secs(15), async || {
             let state =
                 self.client.execute("return window.__pushprovOldPage === true ? 'old' : document.readyState;", vec![]).await;
-            if let Ok(Value::String(s)) = &state
-                && s == "complete"
-            {
-                return;
+            match &state {
+                Ok(Value::String(s)) if s == "complete" => Ok(()),
+                _ => Err(state),
             }
-            if Instant::now() > deadline {
-                self.fail(&format!("{what} did not lead to a new page (state {state:?})")).await;
-            }
-            tokio::time::sleep(Duration::from_millis(30)).await;
+        });
+        if let Err(state) = loaded.await {
+            self.fail(&format!("{what} did not lead to a new page (state {state:?})")).await;
         }
     }
 
@@ -356,16 +343,13 @@ impl Browser {
     }
 
     async fn wait_loaded(&self) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Ok(Value::String(s)) = self.client.execute("return document.readyState;", vec![]).await
-                && s == "complete"
-            {
-                return;
+        let loaded = crate::wait::within(Duration::from_secs(15), async || {
+            match self.client.execute("return document.readyState;", vec![]).await {
+                Ok(Value::String(s)) if s == "complete" => Ok(()),
+                _ => Err(()),
             }
-            assert!(Instant::now() < deadline, "[{}] the page did not finish loading", self.test);
-            tokio::time::sleep(Duration::from_millis(30)).await;
-        }
+        });
+        assert!(loaded.await.is_ok(), "[{}] the page did not finish loading", self.test);
     }
 
     /// The browser's console since the last read (reading empties it).

@@ -3,8 +3,6 @@
 //! keyboard focus makes them fail. (The portal's pages never do; these
 //! break a page on purpose, through WebDriver.)
 
-use serde_json::{Value, json};
-
 use crate::driver::{Browser, console_problems};
 use crate::journeys::portal;
 
@@ -69,13 +67,9 @@ async fn the_checks_catch_what_they_check() {
 
 /// The console's problems, once it reports some (logging is asynchronous).
 async fn wait_for_problems(b: &Browser) -> Vec<String> {
-    for _ in 0..50 {
-        let entries: Vec<Value> = b.console().await;
-        let problems = console_problems(&entries);
-        if !problems.is_empty() {
-            return problems;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the browser console reported nothing: {}", json!(null))
+    crate::wait::until_ok("the browser console to report a problem", async || {
+        let problems = console_problems(&b.console().await);
+        if problems.is_empty() { Err("nothing") } else { Ok(problems) }
+    })
+    .await
 }

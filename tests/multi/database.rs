@@ -126,15 +126,11 @@ async fn the_database_restarted_mid_run() {
     cluster.ctl("start");
 
     // The pool reconnects; the session (a row) survived.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let status = app.get("/cards").await.status().as_u16();
-        if status == 200 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "/cards after the restart: {status}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    crate::wait::until_ok("/cards to answer after the restart", async || match app.get("/cards").await.status().as_u16() {
+        200 => Ok(()),
+        status => Err(status),
+    })
+    .await;
     assert!(app.store.provisionings_of(id).await.unwrap().is_empty(), "the failed push left no record");
     // The same form, posted again: one record, pushed once, a whole one.
     let pushed = app.client.post(app.url("/add/push")).form(&form).send().await.unwrap();

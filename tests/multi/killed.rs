@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use pushprov::domain::ProvisioningState;
 use pushprov::secrets::Secrets;
@@ -69,16 +68,13 @@ impl Portal {
             .spawn()
             .expect("start pushprov");
         self.child = Some(child);
+        // A process starting has no event to wait on but its port answering.
         let url = format!("http://127.0.0.1:{}/readyz", self.port);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
+        crate::wait::until("pushprov to become ready", async || {
             assert!(self.child.as_mut().unwrap().try_wait().unwrap().is_none(), "pushprov exited at start-up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("pushprov did not become ready");
+            reqwest::get(&url).await.is_ok_and(|r| r.status().is_success())
+        })
+        .await
     }
 
     fn signal(&self, signal: &str) {
@@ -147,18 +143,8 @@ async fn held_at_mdes(
 ) -> tokio::task::JoinHandle<Result<reqwest::Response, reqwest::Error>> {
     world.sandbox.hold_pushes(true);
     let post = browser.post_push_in_background(form);
-    until("the push reached MDES", || world.sandbox.pushes().len() == 1).await;
+    crate::wait::until("the push to reach MDES", async || world.sandbox.pushes().len() == 1).await;
     post
-}
-
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("never happened: {what}");
 }
 
 /// Killed mid-push (the push reached MDES, its answer never stored): after a
@@ -192,14 +178,15 @@ async fn killed_mid_push_and_before_the_return_the_journey_completes() {
         assert_eq!(status, 200);
         assert_eq!(world.sandbox.pushes().len(), 1, "nothing resent while a push may still be running");
     }
-    // Once the push deadline passes, the page says it could not confirm and
-    // offers "Send again" — opening it never pushes by itself.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut page = (status, html);
-    while record_view(&page.1).0 == "in-progress" && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        page = browser.page(&path).await;
-    }
+    // Once the push deadline passes (4 s with the world's short MDES
+    // timeouts: a process of its own keeps the system's time), the page says
+    // it could not confirm and offers "Send again" — opening it never pushes
+    // by itself.
+    let page = crate::wait::until_ok("the page to stop saying in-progress", async || {
+        let page = browser.page(&path).await;
+        if record_view(&page.1).0 == "in-progress" { Err(page.1) } else { Ok(page) }
+    })
+    .await;
     assert_eq!((page.0, record_view(&page.1).0.as_str()), (200, "unconfirmed"), "{}", page.1);
     for _ in 0..3 {
         browser.page(&path).await;
@@ -239,15 +226,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_a_timeout_retry_pushes_on
     portal.signal("-TERM");
     // New connections are refused while the push is still in flight.
     let direct = format!("http://127.0.0.1:{}/healthz", portal.port);
-    let mut refused = false;
-    for _ in 0..30 {
-        if reqwest::get(&direct).await.is_err() {
-            refused = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(refused, "new connections are refused while stopping");
+    crate::wait::until("new connections to be refused while stopping", async || reqwest::get(&direct).await.is_err()).await;
     assert!(!post.is_finished(), "…while the request in flight is still running");
     let answer = post.await.unwrap().expect("the request in flight is answered");
     assert_eq!(answer.status().as_u16(), 303, "the push request finished");

@@ -7,7 +7,7 @@
 
 #![allow(dead_code)]
 
-use pushprov_test_support::helpers;
+use pushprov_test_support::{helpers, wait};
 
 mod database;
 mod killed;
@@ -42,9 +42,12 @@ pub async fn world() -> World {
     let portal = Proxy::start().await;
     base.server.public_url = Some(portal.url.clone());
     base.sandbox.enabled = Some(false);
-    base.mdes.connect_timeout_ms = 500;
-    base.mdes.request_timeout_ms = 2000;
-    base.mdes.retry_backoff_ms = 100;
+    // Short, as MDES stand-ins on this machine answer in milliseconds: a
+    // push MDES never answers times out after 1.2 s, and a push cut off by
+    // a kill counts as interrupted after 4 s (`Journey::push_deadline_secs`).
+    base.mdes.connect_timeout_ms = 250;
+    base.mdes.request_timeout_ms = 1200;
+    base.mdes.retry_backoff_ms = 0;
     // These tests count pushes as MDES would by requestId: they run with the
     // option that resends a push of unknown outcome under the same requestId
     // [ours] (the default, a new one, is tested in tests/api).
@@ -230,17 +233,16 @@ impl Browser {
     /// Polls the record page until every card is "added" (token events
     /// arrive in the background).
     pub async fn until_added(&self, record: &str) -> String {
-        let mut last = String::new();
-        for _ in 0..100 {
+        wait::until_ok("every card added", async || {
             let (_, html) = self.page(record).await;
             let (view, codes) = record_view(&html);
             if view == "confirmation" && !codes.is_empty() && codes.iter().all(|c| c == "added") {
-                return html;
+                Ok(html)
+            } else {
+                Err(format!("{view} {codes:?}"))
             }
-            last = format!("{view} {codes:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the record page stayed {last}");
+        })
+        .await
     }
 }
 

@@ -23,12 +23,9 @@ async fn inject(world: &World, op: &str, kind: Kind) {
     match kind {
         Kind::Timeout => world.sandbox.fault(op, Some(Fault::Hang)),
         Kind::ServerError => world.sandbox.fault(op, Some(Fault::Status(503))),
-        Kind::Refused => {
-            world.sandbox.close().await;
-            // Let clients' pools see their idle connections closed, so the
-            // next call opens a new one and meets the refusal.
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        }
+        // Callers keep no idle connection to the proxy: the next call opens
+        // a new one and meets the refusal.
+        Kind::Refused => world.sandbox.close().await,
     }
 }
 

@@ -2,10 +2,8 @@
 //! the target the test last named (the round-robin switch between portal
 //! instances), and it can count and hold pushes (the MDES stand-in).
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
 pub struct Control {
@@ -18,7 +16,7 @@ pub struct Control {
     served: Mutex<Vec<(String, String)>>,
     /// Hold every push's ANSWER (forwarded, answered by the sandbox, not yet
     /// returned to the portal) while true; its receipts are kept here.
-    hold_answers: Mutex<bool>,
+    hold_answers: tokio::sync::watch::Sender<bool>,
     receipts: Mutex<Vec<String>>,
     /// A fault for requests whose path contains the first string.
     fault: Mutex<Option<(String, Fault)>>,
@@ -84,7 +82,7 @@ impl Proxy {
     }
 
     pub fn hold_answers(&self, hold: bool) {
-        *self.control.hold_answers.lock().unwrap() = hold;
+        self.control.hold_answers.send_replace(hold);
     }
 
     /// Receipts seen in push answers.
@@ -129,7 +127,21 @@ impl Proxy {
     }
 }
 
+/// Every answer closes its connection: no caller keeps an idle connection
+/// to the proxy in its pool, so once [`Proxy::close`] returns the very next
+/// call is refused (no waiting for pools to notice).
 async fn forward(
+    req: HttpRequest,
+    body: web::Bytes,
+    control: web::Data<Control>,
+    client: web::Data<reqwest::Client>,
+) -> HttpResponse {
+    let mut response = relay(req, body, control, client).await;
+    response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    response
+}
+
+async fn relay(
     req: HttpRequest,
     body: web::Bytes,
     control: web::Data<Control>,
@@ -143,16 +155,13 @@ async fn forward(
             .unwrap_or_default();
         control.pushes.lock().unwrap().push(id);
         if *control.hold_pushes.lock().unwrap() {
-            tokio::time::sleep(Duration::from_secs(120)).await;
-            return HttpResponse::GatewayTimeout().finish();
+            // Never answered: the caller's own timeout ends it.
+            return std::future::pending().await;
         }
     }
     let fault = control.fault.lock().unwrap().clone().filter(|(op, _)| path.contains(op.as_str()));
     match fault.map(|(_, f)| f) {
-        Some(Fault::Hang) => {
-            tokio::time::sleep(Duration::from_secs(120)).await;
-            return HttpResponse::GatewayTimeout().finish();
-        }
+        Some(Fault::Hang) => return std::future::pending().await,
         Some(Fault::Status(status)) => {
             return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish();
         }
@@ -183,9 +192,8 @@ async fn forward(
         let issued = json["pushAccountReceipts"].as_array().cloned().unwrap_or_default();
         let issued = issued.iter().filter_map(|r| r["pushAccountReceipt"].as_str().map(str::to_string));
         control.receipts.lock().unwrap().extend(issued);
-        while *control.hold_answers.lock().unwrap() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let mut held = control.hold_answers.subscribe();
+        let _ = held.wait_for(|hold| !hold).await;
     }
     response.body(bytes)
 }

@@ -84,7 +84,14 @@ async fn a_journey_started_on_a_finishes_on_b() {
 async fn post_event(world: &crate::World, receipt: &str, event_id: &str, status: &str, at: &str) -> u16 {
     let event = crate::helpers::token_event(event_id, receipt, status, at);
     let url = format!("{}/token-events", world.portal.url);
-    crate::helpers::post_token_event(&reqwest::Client::new(), &url, world.dir.path(), &event, pushprov::store::now_unix()).await
+    crate::helpers::post_token_event(
+        &reqwest::Client::new(),
+        &url,
+        world.dir.path(),
+        &event,
+        pushprov::clock::Clock::system().now_unix(),
+    )
+    .await
 }
 
 /// Token events on two instances: one arrives (at B) before the push's
@@ -98,15 +105,8 @@ async fn token_events_early_twice_and_late_on_either_instance() {
     // MDES has answered the push, the answer has not reached A yet.
     world.sandbox.hold_answers(true);
     let post = browser.post_push_in_background(&form);
-    let mut receipt = None;
-    for _ in 0..250 {
-        receipt = world.sandbox.receipts().first().cloned();
-        if receipt.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let receipt = receipt.expect("MDES issued a receipt");
+    let receipt =
+        crate::wait::until_ok("MDES to issue a receipt", async || world.sandbox.receipts().first().cloned().ok_or("none")).await;
     world.portal.route_to(&b_url);
     assert_eq!(post_event(&world, &receipt, "ev-1", "ACTIVE", "2026-11-26T10:00:02Z").await, 200, "early, at B");
     world.portal.route_to(&a_url);

@@ -90,17 +90,19 @@ struct Context {
     cardholder: Cardholder,
     accounts: Vec<FundingAccount>,
     catalogue: std::sync::Arc<Vec<TokenRequestor>>,
+    /// By the application's clock: cards expire at the end of their month.
+    today: time::Date,
 }
 
 impl Context {
     async fn load(state: &AppState, who: &SignedIn) -> Result<Self, AppError> {
         let (cardholder, accounts) = super::signed_in_cardholder_with_accounts(state, who).await?;
         let catalogue = state.store.token_requestors().await?;
-        Ok(Self { cardholder, accounts, catalogue })
+        Ok(Self { cardholder, accounts, catalogue, today: state.store.clock().now().date() })
     }
 
     fn pushable(&self) -> Vec<&FundingAccount> {
-        pushable(&self.accounts)
+        pushable(&self.accounts, self.today)
     }
 
     /// The chosen cards, all the cardholder's and pushable; else 400.

@@ -16,7 +16,7 @@ pub async fn home(session: actix_session::Session) -> HttpResponse {
 
 pub async fn my_cards(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, AppError> {
     let (cardholder, accounts) = super::signed_in_cardholder_with_accounts(&state, &who).await?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = state.store.clock().now().date();
     let cards = accounts.iter().map(|a| CardRow::new(a, today)).collect();
     let page = MyCardsPage {
         chrome: Chrome::signed_in(&state.settings, &cardholder.display_name, &who)?,

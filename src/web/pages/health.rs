@@ -20,7 +20,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match status {
         Ok(status) => {
             let interval = state.settings.catalog.refresh_interval_secs;
-            let age = crate::catalog::catalogue_age(&status, interval, crate::store::now_unix());
+            let age = crate::catalog::catalogue_age(&status, interval, state.store.clock().now_unix());
             HttpResponse::Ok().json(serde_json::json!({
                 "status": "ready",
                 "catalog": {

@@ -105,7 +105,7 @@ pub async fn submit(
     let address = crate::web::client_address(&req, &state.settings);
     match auth::sign_in(&state.store, &state.settings.security, &login, &form.password, &address).await {
         Ok(cardholder_id) => {
-            session.begin(cardholder_id)?;
+            session.begin(cardholder_id, state.store.clock().now_unix())?;
             tracing::info!(cardholder_id, "signed in");
             Ok(see_other(&next))
         }

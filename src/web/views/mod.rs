@@ -100,8 +100,7 @@ impl CardStatus {
 }
 
 /// Cards and accounts that can be pushed at all: active and not expired.
-pub fn pushable(accounts: &[FundingAccount]) -> Vec<&FundingAccount> {
-    let today = time::OffsetDateTime::now_utc().date();
+pub fn pushable(accounts: &[FundingAccount], today: time::Date) -> Vec<&FundingAccount> {
     accounts.iter().filter(|a| CardStatus::of(a, today) == CardStatus::Active).collect()
 }
 

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use pushprov::clock::ManualClock;
 use pushprov::config::Settings;
 use pushprov::startup::Application;
 use pushprov::store::Store;
@@ -29,6 +30,9 @@ pub struct TestApp {
     pub cookies: Arc<reqwest::cookie::Jar>,
     pub store: Store,
     pub settings: Settings,
+    /// The application's time: it stands still until a test moves it with
+    /// `app.clock.advance(secs)`, so no test waits for a timeout.
+    pub clock: ManualClock,
     _dir: tempfile::TempDir,
 }
 
@@ -93,12 +97,13 @@ pub async fn test_settings(dir: &std::path::Path, engine: Engine) -> Settings {
 }
 
 pub async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
-    let app = Application::build(settings.clone()).await.expect("application builds");
+    let clock = ManualClock::new();
+    let app = Application::build_with_clock(settings.clone(), clock.clock()).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store();
     tokio::spawn(app.run_until_stopped());
     let (client, cookies) = browser_client();
-    TestApp { address, client, cookies, store, settings, _dir: dir }
+    TestApp { address, client, cookies, store, settings, clock, _dir: dir }
 }
 
 /// A client like a browser for these tests: its own cookie jar, redirects
@@ -118,6 +123,7 @@ pub fn start_second_client(app: &TestApp) -> TestApp {
         cookies,
         store: app.store.clone(),
         settings: app.settings.clone(),
+        clock: app.clock.clone(),
         _dir: tempfile::tempdir().expect("temp dir"),
     }
 }
@@ -279,11 +285,8 @@ pub async fn post_token_event(
 /// Waits until the catalogue is in `store`: the portal loads it from its sandbox in the
 /// background after start-up.
 pub async fn catalogue_loaded(store: &Store) {
-    for _ in 0..200 {
-        if !store.token_requestors().await.expect("token requestors").is_empty() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the catalogue was not loaded from the sandbox");
+    crate::wait::until("the catalogue loaded from the sandbox", async || {
+        !store.token_requestors().await.expect("token requestors").is_empty()
+    })
+    .await
 }

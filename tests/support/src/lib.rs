@@ -10,6 +10,8 @@
 //! - [`golden`]: Mastercard's official Python libraries, through `scripts/golden`.
 //! - [`sandbox_helpers`]: the built-in sandbox driven through Mastercard's
 //!   official Python libraries (`scripts/golden`).
+//! - [`wait`]: the one way a test waits for an event that happens on its
+//!   own; time itself is moved on the app's manual clock (`app.clock`).
 
 pub mod golden;
 pub mod helpers;
@@ -17,6 +19,7 @@ pub mod logs;
 pub mod mdes_helpers;
 pub mod sandbox_helpers;
 pub mod steps;
+pub mod wait;
 
 /// The repository's root folder: fixtures and scripts are found from here.
 pub fn repository_root() -> std::path::PathBuf {

@@ -1,8 +1,6 @@
 //! Steps of the journey as a browser takes them, shared by the journey,
 //! security and leak tests.
 
-use std::time::Duration;
-
 use scraper::{Html, Selector};
 
 use crate::helpers::{Engine, TestApp, catalogue_loaded, location, spawn_app_with};
@@ -114,20 +112,15 @@ pub async fn come_back(app: &TestApp, callback: &str) -> String {
 /// The record page's outcome codes, polled until `done` holds (token
 /// events from the sandbox arrive asynchronously).
 pub async fn outcomes_until(app: &TestApp, record: &str, done: impl Fn(&[String]) -> bool) -> (Vec<String>, String) {
-    let mut last = (Vec::new(), String::new());
-    for _ in 0..60 {
+    crate::wait::until_ok("the outcomes to change", async || {
         let (_, html) = app.get_html(record).await;
         let doc = Html::parse_document(&html);
         let selector = Selector::parse("[data-testid=outcome]").unwrap();
         let codes: Vec<String> =
             doc.select(&selector).filter_map(|e| e.value().attr("data-outcome")).map(str::to_string).collect();
-        if done(&codes) {
-            return (codes, html);
-        }
-        last = (codes, html);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("outcomes stayed {:?}", last.0);
+        if done(&codes) { Ok((codes, html)) } else { Err(codes) }
+    })
+    .await
 }
 
 pub fn view(html: &str) -> String {
