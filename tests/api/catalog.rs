@@ -305,7 +305,7 @@ async fn the_running_portal_refreshes_on_its_schedule() {
         s.mdes = standin::settings(&base);
     })
     .await;
-    crate::steps::catalogue_loaded(&app).await;
+    crate::helpers::catalogue_loaded(&app.store).await;
     assert_eq!(trids(&app.store).await, ["11111111111"], "refreshed at start-up because it was empty");
 }
 

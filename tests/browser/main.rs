@@ -6,7 +6,7 @@
 //! CSP violation or blocked navigation in the browser console, a screenshot,
 //! and zero axe-core WCAG 2.1 A/AA violations.
 
-use pushprov_test_support::{helpers, steps, wait};
+use pushprov_test_support::{helpers, wait};
 
 mod driver;
 mod harness;
