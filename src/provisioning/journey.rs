@@ -284,9 +284,12 @@ impl Journey<'_> {
                 Ok(())
             }
             Err(e) => {
-                let reason = FailureReason::of_client_error(&e);
+                // MDES's reasonCode is stored as MDES sent it (`EXPIRED_CARD`
+                // too, as the accounts' reasons are); ours when it sent none.
+                let reason =
+                    e.reason_code().map_or_else(|| FailureReason::of_client_error(&e).code().to_string(), str::to_string);
                 tracing::warn!(provisioning = %record.id, request_id = %record.request_id, error = %e, recoverable = e.recoverable(), "push failed");
-                self.store.record_push_failure(&record.id, reason.code(), e.recoverable()).await?;
+                self.store.record_push_failure(&record.id, &reason, e.recoverable()).await?;
                 Ok(())
             }
         }
