@@ -473,3 +473,68 @@ async fn codes_from_outside_read_as_before() {
         assert_eq!(attrs_by_testid(&html, "failure-message", "data-problem"), [problem], "{reason} {recoverable}");
     }
 }
+
+/// MDES's `reasonCode` is stored as MDES sent it (`FailureReason::Mdes`: "any
+/// other reasonCode from MDES, as it sent it"; before the refactor every
+/// code was). Since `FailureReason::of_client_error(..).code()` the failure
+/// of a whole push stores `EXPIRED_CARD` as `CARD_EXPIRED`: MDES's own
+/// spelling is lost from the record (and from what operations query),
+/// while a per-account failure still keeps `EXPIRED_CARD`. The cardholder's
+/// words are the same either way (checked too).
+#[tokio::test]
+async fn a_reason_from_mdes_is_stored_as_mdes_sent_it() {
+    use crate::mdes_helpers::{self as standin, Received, Reply};
+    use serde_json::json;
+    const TRID: &str = "50123456781";
+    let error = json!({"source": "MDES", "reasonCode": "EXPIRED_CARD", "description": "Expired card", "recoverable": false});
+    let answers = [
+        (
+            "all accounts failed",
+            200,
+            json!({"responseId": "r", "pushAccountReceipts": [{"pushAccountId": "PA1", "errors": [error.clone()]}]}),
+        ),
+        ("an error answer", 400, json!({"responseId": "r", "errors": [error.clone()]})),
+    ];
+    for (label, status, answer) in answers {
+        let app = crate::helpers::spawn_app_with(Engine::Sqlite, |s| s.catalog.scheduled = false).await;
+        let mdes = standin::start(move |req: &Received, _| -> Reply {
+            if req.path.ends_with("/getEligibleTokenRequestors") {
+                standin::json(
+                    200,
+                    json!({"responseId": "e", "tokenRequestors": [{
+                        "tokenRequestorId": TRID, "name": "Wallet Payments Ltd", "consumerFacingEntityName": "Wallet Under Test",
+                        "tokenRequestorType": "WALLET", "enabledAccountRanges": [5_204_731_600_000_000_000u64],
+                        "supportedPushMethods": ["WEB"], "supportsMultiplePushedCards": true,
+                        "availablePushMethods": [{"type": "WEB", "uri": "https://wallet.example/push"}]}]}),
+                )
+            } else if req.path.ends_with("/pushMultipleAccounts") {
+                standin::json(status, answer.clone())
+            } else {
+                standin::json(200, json!({"mediaContents": []}))
+            }
+        });
+        let client = standin::client(&mdes.base_url);
+        let catalog = pushprov::catalog::CatalogSettings { scheduled: false, ..Default::default() };
+        pushprov::catalog::refresh(&app.store, &client, &catalog, "attack").await.unwrap();
+        let tr = app.store.token_requestor(TRID).await.unwrap().expect("the TR");
+        let alice_id = app.store.credentials(&pushprov::domain::Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
+        let alice = app.store.cardholder(alice_id).await.unwrap().unwrap();
+        let accounts = app.store.funding_accounts(alice_id).await.unwrap();
+        let card = accounts.iter().find(|a| a.last4 == "4792").unwrap();
+        let journey = pushprov::provisioning::Journey { store: &app.store, mdes: &client, settings: &app.settings };
+        let id = journey
+            .start(&alice, &tr, &[card], pushprov::catalog::Device::Desktop, &uuid::Uuid::new_v4().simple().to_string(), "b")
+            .await
+            .unwrap();
+        let stored = app.store.provisioning(&id).await.unwrap().unwrap();
+        app.sign_in_as_alice().await;
+        let (_, html) = app.get_html(&format!("/provisioning/{id}")).await;
+        assert_eq!(attrs_by_testid(&html, "failure-message", "data-problem"), ["card-expired"], "{label}");
+        let per_account = stored.accounts[0].error_reason.clone();
+        assert_eq!(
+            stored.error_reason.as_deref(),
+            Some("EXPIRED_CARD"),
+            "{label}: the record's reason as MDES sent it (the account's: {per_account:?})"
+        );
+    }
+}
