@@ -538,3 +538,54 @@ async fn a_reason_from_mdes_is_stored_as_mdes_sent_it() {
         );
     }
 }
+
+/// Moves a record back to `Created`, its last change long ago: a push whose
+/// answer was never stored (the instance died mid-push).
+async fn interrupt(app: &crate::helpers::TestApp, id: &str) {
+    let url = app.settings.database.url.clone().unwrap();
+    let created = pushprov::domain::ProvisioningState::Created.as_str();
+    let long_ago = pushprov::store::now_unix() - 3600;
+    let sql = "UPDATE provisionings SET state = $1, updated_at = $2 WHERE id = $3";
+    if url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query(sql).bind(created).bind(long_ago).bind(id).execute(&pool).await.unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::query(sql).bind(created).bind(long_ago).bind(id).execute(&pool).await.unwrap();
+    }
+}
+
+/// 50 *Send again* at once on an interrupted push (and 50 *Try again*
+/// mixed in, which must refuse): it is resent once, never more.
+async fn fifty_parallel_resends_of_an_interrupted_push_resend_once(engine: Engine) {
+    let app = journey_app(engine, |_| {}).await;
+    sign_in(&app, "quinn").await;
+    let ok = card(&app, "quinn", "0105").await;
+    let record = pushed(&app, "quinn", WALLET, &[&ok]).await;
+    let id = record.trim_start_matches("/provisioning/").to_string();
+    interrupt(&app, &id).await;
+    let (_, html) = app.get_html(&record).await;
+    assert_eq!(view(&html), "unconfirmed");
+    assert_eq!(texts_by_testid(&html, "send-again").len(), 1);
+    let before = record_of(&app, &record).await.push_count;
+    let token = csrf_in(&html).unwrap();
+    let posts = (0..2 * PARALLEL).map(|i| {
+        let (client, token) = (app.client.clone(), token.clone());
+        let url = app.url(&format!("{record}/{}", if i % 2 == 0 { "resend" } else { "retry" }));
+        async move {
+            let response = client.post(url).form(&[("csrf_token", token)]).send().await.unwrap();
+            (i % 2 == 0, response.status().as_u16())
+        }
+    });
+    let answers = join_all(posts).await;
+    let after = record_of(&app, &record).await;
+    assert_eq!(after.push_count, before + 1, "resent once: {answers:?}");
+    assert!(
+        answers.iter().filter(|(resend, _)| *resend).all(|(_, s)| *s == 303),
+        "Send again goes back to the record: {answers:?}"
+    );
+    assert!(answers.iter().filter(|(resend, _)| !*resend).all(|(_, s)| *s == 400), "Try again is not offered here: {answers:?}");
+    assert_eq!(view(&app.get_html(&record).await.1), "hand-off");
+}
+
+on_both_engines!(fifty_parallel_resends_of_an_interrupted_push_resend_once);
