@@ -589,3 +589,66 @@ async fn fifty_parallel_resends_of_an_interrupted_push_resend_once(engine: Engin
 }
 
 on_both_engines!(fifty_parallel_resends_of_an_interrupted_push_resend_once);
+
+/// The idle notice's duration, once `Chrome::idle_timeout_label` in Rust,
+/// now the `duration` macro: the same words for every setting.
+#[tokio::test]
+async fn the_idle_notice_says_the_timeout_as_before() {
+    for (secs, words) in [(60, "1 minute"), (120, "2 minutes"), (90, "90 seconds"), (45, "45 seconds")] {
+        let app = crate::helpers::spawn_app_with(Engine::Sqlite, |s| s.session.idle_timeout_secs = secs).await;
+        app.sign_in_as_alice().await;
+        let (_, html) = app.get_html("/cards").await;
+        assert_eq!(
+            texts_by_testid(&html, "idle-notice"),
+            [format!("For your security you are signed out after {words} without activity.")],
+            "{secs}"
+        );
+    }
+}
+
+/// The throttles' words, once constants in Rust: sign-in paused, step-up
+/// paused, codes paused (with the 429 and Retry-After they came with).
+#[tokio::test]
+async fn the_throttles_say_what_they_said() {
+    let app = journey_app(Engine::Sqlite, |s| {
+        s.provisioning.step_up = pushprov::provisioning::StepUp::Otp;
+        s.security.max_codes_per_window = 1;
+    })
+    .await;
+    for _ in 0..5 {
+        assert_eq!(app.sign_in("bruno", "wrong").await.status().as_u16(), 401);
+    }
+    let paused = app.sign_in("bruno", "wrong").await;
+    assert_eq!(paused.status().as_u16(), 429);
+    assert!(paused.headers().get("retry-after").is_some());
+    assert_eq!(
+        texts_by_testid(&paused.text().await.unwrap(), "sign-in-error"),
+        ["Too many failed attempts. For your security, sign-in is paused for a while. Please try again later."]
+    );
+    sign_in(&app, "quinn").await;
+    let ok = card(&app, "quinn", "0105").await;
+    let review = format!("/add/review?tr={WALLET}&cards={ok}");
+    let (_, html) = app.get_html(&review).await;
+    let code: String = texts_by_testid(&html, "demo-code")[0].chars().filter(char::is_ascii_digit).collect();
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let mut last = None;
+    for n in 0..6 {
+        let form = step_up_form(&html, "code", &wrong, n);
+        last = Some(app.client.post(app.url("/add/push")).form(&form).send().await.unwrap());
+    }
+    let last = last.unwrap();
+    assert_eq!(last.status().as_u16(), 429);
+    assert!(last.headers().get("retry-after").is_some());
+    let html = last.text().await.unwrap();
+    assert_eq!(
+        texts_by_testid(&html, "step-up-error"),
+        ["Too many wrong attempts. For your security, please wait a while before you try again."]
+    );
+    let (status, html) = app.get_html(&review).await;
+    assert_eq!(status, 429);
+    assert_eq!(
+        texts_by_testid(&html, "step-up-error"),
+        ["We have sent you several codes in a short time. For your security, please wait a while before you ask for another."]
+    );
+    assert_eq!(texts_by_testid(&html, "codes-paused"), ["No code can be sent right now. Please come back to this page later."]);
+}
