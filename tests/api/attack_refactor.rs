@@ -652,3 +652,65 @@ async fn the_throttles_say_what_they_said() {
     );
     assert_eq!(texts_by_testid(&html, "codes-paused"), ["No code can be sent right now. Please come back to this page later."]);
 }
+
+/// Every line a record page can show of a card, in the old words: being
+/// sent, not confirmed, and each token status; and the 409 of a push still
+/// under way.
+#[tokio::test]
+async fn every_line_of_a_record_page_says_what_it_said() {
+    let app = journey_app(Engine::Sqlite, |_| {}).await;
+    sign_in(&app, "quinn").await;
+    let ok = card(&app, "quinn", "0105").await;
+    let quinn = app.store.credentials(&pushprov::domain::Login::parse("quinn").unwrap()).await.unwrap().unwrap().0;
+    let accounts = [("PA1".to_string(), ok.clone())];
+    app.store
+        .insert_provisioning(&pushprov::store::NewProvisioning {
+            id: "attack-sending",
+            callback_token: "token-sending",
+            submission_id: "sub-sending",
+            cardholder_id: quinn,
+            trid: WALLET,
+            tr_name: "Sandbox Wallet",
+            request_id: "req-sending",
+            locale: "en_US",
+            holder_data_supplied: false,
+            step_up_binding: "binding",
+            accounts: &accounts,
+        })
+        .await
+        .unwrap();
+    let (_, html) = app.get_html("/provisioning/attack-sending").await;
+    assert_eq!(view(&html), "in-progress");
+    assert_eq!(crate::helpers::outcome_codes(&html), ["sending"]);
+    assert_eq!(texts_by_testid(&html, "outcome-label"), ["Being sent to Sandbox Wallet"]);
+    let (status, html) = app.get_html("/provisioning/attack-sending/continue").await;
+    assert_eq!(status, 409);
+    assert_eq!(texts_by_testid(&html, "error-message"), ["We are still sending your cards. Refresh this page in a few seconds."]);
+    interrupt(&app, "attack-sending").await;
+    let (_, html) = app.get_html("/provisioning/attack-sending").await;
+    assert_eq!(view(&html), "unconfirmed");
+    assert_eq!(crate::helpers::outcome_codes(&html), ["sending"]);
+    assert_eq!(texts_by_testid(&html, "outcome-label"), ["Not confirmed — nothing added yet"]);
+    let key = hex::decode(std::fs::read_to_string(app.settings.data_dir.join("token-events.key")).unwrap().trim()).unwrap();
+    for (status, code, words) in [
+        ("DECLINED", "declined", "Declined — it was not added to Sandbox Wallet"),
+        ("INACTIVE", "needs-verification", "Needs verification — finish it in Sandbox Wallet"),
+        ("SUSPENDED", "suspended", "Suspended in Sandbox Wallet"),
+        ("DELETED", "removed", "Removed from Sandbox Wallet"),
+        ("ACTIVE", "added", "Added to Sandbox Wallet"),
+    ] {
+        let record = pushed(&app, "quinn", WALLET, &[&ok]).await;
+        let receipt = record_of(&app, &record).await.accounts[0].receipt.clone().unwrap();
+        let event = serde_json::json!({
+            "eventId": uuid::Uuid::new_v4().to_string(), "pushAccountReceipt": receipt,
+            "status": status, "occurredAt": "2026-11-26T10:00:00Z",
+        });
+        let body = serde_json::to_vec(&event).unwrap();
+        let now = pushprov::store::now_unix();
+        let sent = pushprov::token_events::signed_request(&app.client, &app.url("/token-events"), &key, now, body).send().await;
+        assert_eq!(sent.unwrap().status().as_u16(), 200);
+        let (_, html) = app.get_html(&record).await;
+        assert_eq!(crate::helpers::outcome_codes(&html), [code]);
+        assert_eq!(texts_by_testid(&html, "outcome-label"), [words]);
+    }
+}
