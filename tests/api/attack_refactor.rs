@@ -544,7 +544,7 @@ async fn a_reason_from_mdes_is_stored_as_mdes_sent_it() {
 async fn interrupt(app: &crate::helpers::TestApp, id: &str) {
     let url = app.settings.database.url.clone().unwrap();
     let created = pushprov::domain::ProvisioningState::Created.as_str();
-    let long_ago = pushprov::store::now_unix() - 3600;
+    let long_ago = app.clock.now_unix() - 3600;
     let sql = "UPDATE provisionings SET state = $1, updated_at = $2 WHERE id = $3";
     if url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
@@ -691,7 +691,7 @@ async fn every_line_of_a_record_page_says_what_it_said() {
     assert_eq!(view(&html), "unconfirmed");
     assert_eq!(crate::helpers::outcome_codes(&html), ["sending"]);
     assert_eq!(texts_by_testid(&html, "outcome-label"), ["Not confirmed — nothing added yet"]);
-    let key = hex::decode(std::fs::read_to_string(app.settings.data_dir.join("token-events.key")).unwrap().trim()).unwrap();
+    let key = crate::helpers::token_event_key(&app.settings.data_dir);
     for (status, code, words) in [
         ("DECLINED", "declined", "Declined — it was not added to Sandbox Wallet"),
         ("INACTIVE", "needs-verification", "Needs verification — finish it in Sandbox Wallet"),
@@ -706,7 +706,7 @@ async fn every_line_of_a_record_page_says_what_it_said() {
             "status": status, "occurredAt": "2026-11-26T10:00:00Z",
         });
         let body = serde_json::to_vec(&event).unwrap();
-        let now = pushprov::store::now_unix();
+        let now = app.clock.now_unix();
         let sent = pushprov::token_events::signed_request(&app.client, &app.url("/token-events"), &key, now, body).send().await;
         assert_eq!(sent.unwrap().status().as_u16(), 200);
         let (_, html) = app.get_html(&record).await;
