@@ -61,6 +61,17 @@ mod tests {
         assert!(checked_logo(&media("image/svg+xml", b"<svg xmlns='http://www.w3.org/2000/svg'/>"), LIMITS).is_ok());
     }
 
+    /// The sample getAsset answer (`tests/fixtures/token-connect`): both its logos are kept.
+    #[test]
+    fn keeps_both_logos_of_the_sample_asset() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/token-connect/asset.json");
+        let asset: crate::mdes::model::AssetResponse = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(asset.media_contents.len(), 2);
+        for media in &asset.media_contents {
+            checked_logo(media, AssetLimits { max_bytes: 256 * 1024 }).unwrap();
+        }
+    }
+
     #[test]
     fn refuses_everything_else() {
         assert!(checked_logo(&media("text/html", b"<html>"), LIMITS).is_err());

@@ -2,7 +2,8 @@
 //! account range enabled, a push method usable on this device, and — for more
 //! than one card — support for several pushed cards (at most 5).
 
-use crate::mdes::model::{PushMethodType, TokenRequestor, pad_range};
+use crate::domain::{PushMethodType, TokenRequestor};
+use crate::mdes::model::pad_range;
 use crate::store::FundingAccount;
 
 /// At most this many cards in one push (MDES's limit).

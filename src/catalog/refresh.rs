@@ -16,8 +16,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::assets::{AssetLimits, checked_logo};
-use crate::mdes::MdesClient;
-use crate::mdes::model::TokenRequestor;
+use crate::domain::TokenRequestor;
+use crate::mdes::{MdesClient, model};
 use crate::store::{CatalogStatus, Store, StoreError};
 
 const LEASE: &str = "catalog-refresh";
@@ -209,9 +209,10 @@ async fn refresh_holding_lease(
 }
 
 /// Drops what cannot be shown or used, merging duplicates (the same TR may
-/// come back for several ranges or batches: its enabled ranges are united).
-fn merge_and_check(fetched: Vec<TokenRequestor>, report: &mut RefreshReport) -> Vec<TokenRequestor> {
-    let mut by_id: BTreeMap<String, TokenRequestor> = BTreeMap::new();
+/// come back for several ranges or batches: its enabled ranges are united),
+/// and makes the portal's entries of what is left.
+fn merge_and_check(fetched: Vec<model::TokenRequestor>, report: &mut RefreshReport) -> Vec<TokenRequestor> {
+    let mut by_id: BTreeMap<String, model::TokenRequestor> = BTreeMap::new();
     for mut tr in fetched {
         let trid = tr.token_requestor_id.clone();
         if trid.len() != 11 || !trid.bytes().all(|b| b.is_ascii_digit()) {
@@ -252,7 +253,27 @@ fn merge_and_check(fetched: Vec<TokenRequestor>, report: &mut RefreshReport) -> 
             }
         }
     }
-    by_id.into_values().collect()
+    by_id.into_values().map(portal_entry).collect()
+}
+
+/// The boundary between MDES's model and the portal's: what the portal
+/// keeps of a checked TR. Its legal `name` (used above only when the display
+/// name is missing), `walletId` and `supportsCardHolderAuthentication` are
+/// not read after this.
+fn portal_entry(tr: model::TokenRequestor) -> TokenRequestor {
+    TokenRequestor {
+        token_requestor_id: tr.token_requestor_id,
+        consumer_facing_entity_name: tr.consumer_facing_entity_name,
+        image_asset_id: tr.image_asset_id,
+        token_requestor_type: tr.token_requestor_type,
+        enabled_account_ranges: tr.enabled_account_ranges,
+        supported_push_methods: tr.supported_push_methods,
+        available_push_methods: tr.available_push_methods,
+        supports_multiple_pushed_cards: tr.supports_multiple_pushed_cards,
+        supported_account_holder_data: tr.supported_account_holder_data,
+        supports_token_connect: tr.supports_token_connect,
+        support_issuer_initiated_digitization_data: tr.support_issuer_initiated_digitization_data,
+    }
 }
 
 /// Refreshes when the catalogue is empty or older than the interval.

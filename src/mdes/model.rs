@@ -17,72 +17,14 @@
 //! ([`read_token_requestor`]): an item without what the spec requires is left out, with its
 //! reason, and the others are kept.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::encryption::EncryptedPayload;
 
-/// A string enum that keeps values it does not know.
-macro_rules! open_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($variant,)+
-            /// A value this version does not know; kept verbatim.
-            Other(String),
-        }
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $s,)+
-                    $name::Other(s) => s,
-                }
-            }
-        }
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s {
-                    $($s => $name::$variant,)+
-                    other => $name::Other(other.to_owned()),
-                }
-            }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Ok($name::from(s.as_str()))
-            }
-        }
-    };
-}
-
-open_enum!(
-    /// `tokenRequestorType`.
-    TokenRequestorType { Wallet => "WALLET", Merchant => "MERCHANT" }
-);
-open_enum!(
-    /// `availablePushMethods[].type` and `supportedPushMethods[]`.
-    PushMethodType { Android => "ANDROID", Ios => "IOS", Web => "WEB" }
-);
-open_enum!(
-    /// `supportedAccountHolderData[]`: the holder fields a TR accepts.
-    AccountHolderDataType {
-        Name => "NAME",
-        Address => "ADDRESS",
-        EmailAddress => "EMAIL_ADDRESS",
-        MobilePhoneNumber => "MOBILE_PHONE_NUMBER",
-    }
-);
+// The catalogue's codes (token requestor type, push method type, holder fields) and
+// `PushMethod` are the portal's vocabulary too: `domain` owns them, the wire model reads
+// and writes them under the same names.
+pub use crate::domain::{AccountHolderDataType, PushMethod, PushMethodType, TokenRequestorType};
 
 // ---- lenient field decoders ------------------------------------------------------------
 
@@ -332,20 +274,10 @@ pub struct GetEligibleTokenRequestorsResponse {
     pub errors: Vec<MdesError>,
 }
 
-/// `availablePushMethods[]` item. Both fields are required by the spec: an item whose `type`
-/// is not a string is left out of its list; a missing `uri` reads as empty (unusable).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushMethod {
-    #[serde(rename = "type")]
-    pub method_type: PushMethodType,
-    #[serde(default)]
-    pub uri: String,
-}
-
-/// One `tokenRequestors[]` item. Deserialising it directly is lenient throughout (stored
-/// catalogue rows, tests); MDES's answers go through [`read_token_requestor`], which first
-/// checks what the spec requires.
+/// One `tokenRequestors[]` item. Deserialising it directly is lenient throughout (tests, the
+/// sandbox's data set); MDES's answers go through [`read_token_requestor`], which first checks
+/// what the spec requires. The portal keeps [`crate::domain::TokenRequestor`], made from this
+/// by the catalogue refresh.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequestor {

@@ -2,7 +2,8 @@
 //! fields it accepts (`supportedAccountHolderData`), only those the
 //! cardholder has, and as the review page lists them.
 
-use crate::mdes::model::{AccountHolderAddress, AccountHolderData, AccountHolderDataType, PhoneNumber, TokenRequestor};
+use crate::domain::{AccountHolderDataType, TokenRequestor};
+use crate::mdes::model::{AccountHolderAddress, AccountHolderData, PhoneNumber};
 use crate::store::Cardholder;
 
 /// The holder fields the TR accepts (wire contract §2: send only those).
@@ -96,7 +97,7 @@ pub fn shared_fields(tr: &TokenRequestor, cardholder: &Cardholder) -> Vec<Shared
 #[cfg(test)]
 mod tests {
     use super::holder_fields;
-    use crate::mdes::model::TokenRequestor;
+    use crate::domain::TokenRequestor;
 
     /// Issue 15 item 4: `accountHolderDataSupplied` is true only when a
     /// holder field is actually in the payload.

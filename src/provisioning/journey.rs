@@ -14,10 +14,8 @@ use super::settings::ProvisioningSettings;
 use super::status::FailureReason;
 use crate::catalog::{Device, Ineligible, why_ineligible};
 use crate::config::Settings;
-use crate::domain::ProvisioningState;
-use crate::mdes::model::{
-    CardAccountData, FinancialAccountData, FundingAccountData, PushFundingAccount, SignatureData, TokenRequestor,
-};
+use crate::domain::{ProvisioningState, TokenRequestor};
+use crate::mdes::model::{CardAccountData, FinancialAccountData, FundingAccountData, PushFundingAccount, SignatureData};
 use crate::mdes::{MdesClient, PushRequest};
 use crate::store::{
     AccountKind, Cardholder, FundingAccount, NewProvisioning, ProvisioningRecord, PushResult, PushedAccount, Store, StoreError,

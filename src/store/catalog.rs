@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sqlx::Row;
 
 use super::{Store, StoreError};
-use crate::mdes::model::TokenRequestor;
+use crate::domain::TokenRequestor;
 
 /// How long an instance serves the catalogue from memory before reading it
 /// again. Every page of the journey reads the catalogue, and it changes only

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Engine, TestApp, attrs_by_testid, location, spawn_app_with, texts_by_testid};
 use crate::mdes_helpers::{self as standin, Received, Reply};
 use crate::on_both_engines;
-use pushprov::mdes::model::TokenRequestor;
+use pushprov::domain::TokenRequestor;
 
 const CREDIT: u64 = 5_204_731_600_000_000_000;
 const DEBIT: u64 = 5_355_220_100_000_000_000;

@@ -11,7 +11,7 @@ use super::{html, record_path, see_other, with_retry_after};
 use crate::auth::SignInError;
 use crate::auth::step_up::{self, ReviewCode};
 use crate::catalog::{Device, MAX_CARDS_PER_PUSH, why_ineligible};
-use crate::mdes::model::TokenRequestor;
+use crate::domain::TokenRequestor;
 use crate::provisioning::{Journey, StepUp, shared_fields};
 use crate::store::{Cardholder, FundingAccount};
 use crate::web::AppState;

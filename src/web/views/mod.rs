@@ -14,7 +14,7 @@ pub use add::{CardsPage, IntroPage, RequestorsPage, ReviewPage};
 pub use chrome::Chrome;
 pub use record::{RecordPage, WherePage};
 
-use crate::mdes::model::{TokenRequestor, TokenRequestorType};
+use crate::domain::{TokenRequestor, TokenRequestorType};
 use crate::provisioning::{AccountOutcome, Problem};
 use crate::store::FundingAccount;
 
