@@ -3,6 +3,12 @@
 //!
 //! Every setting is documented in the README's "Configuration" table; keep the
 //! two in step.
+//!
+//! Settings flow one way: a module the portal is built from (`auth`, `mdes`,
+//! `catalog`, `provisioning`, `sandbox`, `telemetry`) owns its section's
+//! type, and this module only composes them; none of them reads `config`.
+//! The sections here are the portal's own: server, database, sessions,
+//! issuer, demo, token events — read by `startup` and `web`, above this.
 
 use std::path::{Path, PathBuf};
 
@@ -20,15 +26,34 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub session: SessionSettings,
-    pub security: SecuritySettings,
+    pub security: crate::auth::SecuritySettings,
     pub issuer: IssuerSettings,
     pub demo: DemoSettings,
-    pub log: LogSettings,
+    pub log: crate::telemetry::LogSettings,
     pub mdes: crate::mdes::MdesSettings,
     pub catalog: crate::catalog::CatalogSettings,
-    pub sandbox: crate::sandbox::SandboxSettings,
+    pub sandbox: SandboxSettings,
     pub token_events: TokenEventSettings,
     pub provisioning: crate::provisioning::ProvisioningSettings,
+}
+
+#[cfg(feature = "sandbox")]
+pub use crate::sandbox::SandboxSettings;
+
+/// A build without the sandbox still reads `sandbox.enabled`, to refuse
+/// settings that ask for it (its other keys mean nothing there).
+#[cfg(not(feature = "sandbox"))]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SandboxSettings {
+    pub enabled: Option<bool>,
+}
+
+#[cfg(not(feature = "sandbox"))]
+impl SandboxSettings {
+    pub fn is_enabled(&self, demo: bool) -> bool {
+        self.enabled.unwrap_or(demo)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,20 +117,6 @@ pub struct SessionSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SecuritySettings {
-    /// Failed sign-ins for one login within the window before it is locked.
-    pub max_failures_per_login: u32,
-    /// Failed sign-ins from one address within the window before it is locked.
-    pub max_failures_per_address: u32,
-    /// Length of the throttling window, in seconds.
-    pub failure_window_secs: u64,
-    /// One-time step-up codes issued to one cardholder within the window
-    /// (each is an SMS in production) before issuing pauses.
-    pub max_codes_per_window: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
 pub struct IssuerSettings {
     /// The bank's name, shown in the header and in page titles.
     pub name: String,
@@ -121,15 +132,6 @@ pub struct DemoSettings {
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogSettings {
-    /// `tracing` filter, e.g. `info` or `pushprov=debug,info`.
-    pub filter: String,
-    /// One JSON object per line instead of text.
-    pub json: bool,
-}
-
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -137,13 +139,13 @@ impl Default for Settings {
             server: ServerSettings::default(),
             database: DatabaseSettings::default(),
             session: SessionSettings::default(),
-            security: SecuritySettings::default(),
+            security: crate::auth::SecuritySettings::default(),
             issuer: IssuerSettings::default(),
             demo: DemoSettings::default(),
-            log: LogSettings::default(),
+            log: crate::telemetry::LogSettings::default(),
             mdes: crate::mdes::MdesSettings::default(),
             catalog: crate::catalog::CatalogSettings::default(),
-            sandbox: crate::sandbox::SandboxSettings::default(),
+            sandbox: SandboxSettings::default(),
             token_events: TokenEventSettings::default(),
             provisioning: crate::provisioning::ProvisioningSettings::default(),
         }
@@ -175,12 +177,6 @@ impl Default for SessionSettings {
     }
 }
 
-impl Default for SecuritySettings {
-    fn default() -> Self {
-        Self { max_failures_per_login: 5, max_failures_per_address: 20, failure_window_secs: 900, max_codes_per_window: 5 }
-    }
-}
-
 impl Default for IssuerSettings {
     fn default() -> Self {
         Self { name: "Demo Bank".into(), logo_url: "/static/logo.svg".into() }
@@ -190,12 +186,6 @@ impl Default for IssuerSettings {
 impl Default for DemoSettings {
     fn default() -> Self {
         Self { enabled: true }
-    }
-}
-
-impl Default for LogSettings {
-    fn default() -> Self {
-        Self { filter: "info".into(), json: false }
     }
 }
 
@@ -314,12 +304,25 @@ impl Settings {
         if self.catalog.check_interval_secs == 0 || self.catalog.lease_secs == 0 {
             return Err(SettingsError::new("catalog.check_interval_secs", "intervals must be greater than 0"));
         }
-        if self.sandbox.enabled == Some(true) && !self.demo.enabled {
-            return Err(SettingsError::new("sandbox.enabled", "the sandbox runs only with demo.enabled = true"));
-        }
+        self.check_sandbox(cfg!(feature = "sandbox"))?;
         self.mdes.fingerprint.check().map_err(|problem| SettingsError::new("mdes.fingerprint", problem))?;
         self.provisioning.validate().map_err(|(setting, problem)| SettingsError { setting, problem })?;
         tracing_subscriber::EnvFilter::try_new(&self.log.filter).map_err(|e| SettingsError::new("log.filter", e.to_string()))?;
+        Ok(())
+    }
+
+    /// The sandbox runs only in the demo, and only in a build that has it.
+    fn check_sandbox(&self, built_with_sandbox: bool) -> Result<(), SettingsError> {
+        if self.sandbox.enabled == Some(true) && !self.demo.enabled {
+            return Err(SettingsError::new("sandbox.enabled", "the sandbox runs only with demo.enabled = true"));
+        }
+        if self.sandbox.is_enabled(self.demo.enabled) && !built_with_sandbox {
+            return Err(SettingsError::new(
+                "sandbox.enabled",
+                "this build has no sandbox (built without the `sandbox` feature): set sandbox.enabled = false and \
+                 the mdes.* settings, or use a build with the sandbox (docs/production-build.md)",
+            ));
+        }
         Ok(())
     }
 
@@ -351,4 +354,25 @@ fn config_error(e: config::ConfigError) -> SettingsError {
         .map(|(key, _)| key.to_string())
         .unwrap_or_else(|| "(configuration)".into());
     SettingsError { setting, problem: text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    /// A production build (`--no-default-features`) starts only with settings
+    /// that do not ask for the sandbox: the demo turns it on unless told not to.
+    #[test]
+    fn a_build_without_the_sandbox_refuses_settings_that_ask_for_it() {
+        let mut settings = Settings::default();
+        assert!(settings.check_sandbox(true).is_ok());
+        let refused = settings.check_sandbox(false).unwrap_err();
+        assert_eq!(refused.setting, "sandbox.enabled");
+        assert!(refused.to_string().contains("this build has no sandbox"), "{refused}");
+        settings.sandbox.enabled = Some(false);
+        assert!(settings.check_sandbox(false).is_ok(), "the demo against a real MDES");
+        settings.sandbox.enabled = Some(true);
+        settings.demo.enabled = false;
+        assert!(settings.check_sandbox(true).is_err(), "the sandbox only in the demo");
+    }
 }

@@ -30,7 +30,8 @@ enum Command {
         action: CatalogCommand,
     },
     /// Run the built-in MDES sandbox and demo token requestors alone, on
-    /// `sandbox.port` (README "Sandbox").
+    /// `sandbox.port` (README "Sandbox"). Not in a build without the sandbox.
+    #[cfg(feature = "sandbox")]
     Sandbox {
         #[command(subcommand)]
         action: Option<SandboxCommand>,
@@ -43,6 +44,7 @@ enum CatalogCommand {
     Refresh,
 }
 
+#[cfg(feature = "sandbox")]
 #[derive(Subcommand)]
 enum SandboxCommand {
     /// Print the sandbox's data set (token requestors, test cards) as JSON:
@@ -74,17 +76,20 @@ fn main() -> ExitCode {
                 tracing::info!(url = %settings.public_url(), port = app.port(), "pushprov is serving");
                 app.run_until_stopped().await?;
             }
+            #[cfg(feature = "sandbox")]
             Command::Sandbox { action: Some(SandboxCommand::Data) } => {
-                let data = settings.sandbox.load_data()?;
+                let data = settings.sandbox.load_data(pushprov::startup::demo_issuer())?;
                 println!("{}", serde_json::to_string_pretty(&data)?);
             }
+            #[cfg(feature = "sandbox")]
             Command::Sandbox { action: None } => {
                 anyhow::ensure!(
                     settings.sandbox.is_enabled(settings.demo.enabled),
                     "the sandbox runs only with demo.enabled = true"
                 );
                 let secrets = Secrets::resolve(&settings)?;
-                let (_, server) = pushprov::sandbox::run_standalone(&settings, secrets.token_event_key)?;
+                let setup = pushprov::startup::sandbox_setup(&settings, secrets.token_event_key);
+                let (_, server) = pushprov::sandbox::run_standalone(&setup)?;
                 server.await?;
             }
             Command::Migrate => {

@@ -14,7 +14,8 @@ use anyhow::Context;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::mdes::MdesClient;
-use crate::sandbox::{SandboxKeys, SandboxState};
+#[cfg(feature = "sandbox")]
+use crate::sandbox::{DemoIssuer, SandboxKeys, SandboxSetup, SandboxState};
 use crate::secrets::Secrets;
 use crate::store::{SqlSessionStore, Store, Vault};
 use crate::web::error::AppError;
@@ -46,15 +47,12 @@ impl Application {
         if settings.demo.enabled {
             crate::demo::seed_if_empty(&store).await.context("loading demo data")?;
         }
-        // The sandbox mounted in the portal's own server, reached over HTTP
-        // at `{public_url}/sandbox/mdes` like Mastercard.
-        let sandbox = if settings.sandbox.is_enabled(settings.demo.enabled) {
-            Some(SandboxState::build(&settings, secrets.token_event_key, &settings.public_url(), false)?)
-        } else {
-            None
-        };
+        #[cfg(feature = "sandbox")]
+        let mounted = mount_sandbox(&settings, secrets.token_event_key)?;
+        #[cfg(not(feature = "sandbox"))]
+        let mounted: MountedRoutes = None;
         let settings = Arc::new(settings);
-        let server = run(listener, settings.clone(), store.clone(), mdes.clone(), secrets, sandbox)?;
+        let server = run(listener, settings.clone(), store.clone(), mdes.clone(), secrets, mounted)?;
         if settings.catalog.scheduled {
             tokio::spawn(crate::catalog::run_schedule(
                 store.clone(),
@@ -84,6 +82,7 @@ impl Application {
 /// generated at first run), else as `mdes.*` says. Keys are loaded and
 /// checked here, so a bad key stops start-up with a line naming the setting.
 pub fn mdes_client(settings: &Settings) -> anyhow::Result<MdesClient> {
+    #[cfg(feature = "sandbox")]
     let mdes_settings = if settings.sandbox.is_enabled(settings.demo.enabled) {
         let dir = settings.sandbox.keys_dir(&settings.data_dir);
         let keys = SandboxKeys::ensure(&dir).map_err(|e| anyhow::anyhow!("sandbox keys in {}: {e}", dir.display()))?;
@@ -91,7 +90,57 @@ pub fn mdes_client(settings: &Settings) -> anyhow::Result<MdesClient> {
     } else {
         settings.mdes.clone()
     };
+    // Without the sandbox, settings that ask for it were refused when they
+    // were loaded (`Settings::validate`).
+    #[cfg(not(feature = "sandbox"))]
+    let mdes_settings = settings.mdes.clone();
     MdesClient::from_settings(&mdes_settings).map_err(|e| anyhow::anyhow!("invalid setting {e}"))
+}
+
+/// Routes served in the portal's server beside its own: the mounted
+/// sandbox's, when there is one.
+type MountedRoutes = Option<Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>>;
+
+/// The sandbox mounted in the portal's own server (when `sandbox.enabled`),
+/// reached over HTTP at `{public_url}/sandbox/mdes` like Mastercard.
+#[cfg(feature = "sandbox")]
+fn mount_sandbox(settings: &Settings, token_event_key: [u8; 32]) -> anyhow::Result<MountedRoutes> {
+    if !settings.sandbox.is_enabled(settings.demo.enabled) {
+        return Ok(None);
+    }
+    let state = SandboxState::build(&sandbox_setup(settings, token_event_key), &settings.public_url(), false)?;
+    Ok(Some(Arc::new(move |cfg: &mut web::ServiceConfig| crate::sandbox::routes(state.clone())(cfg))))
+}
+
+/// The demo issuer (`crate::demo`) as the sandbox's built-in data set serves it.
+#[cfg(feature = "sandbox")]
+pub fn demo_issuer() -> DemoIssuer {
+    use crate::demo;
+    DemoIssuer {
+        credit_range: demo::CREDIT_RANGE,
+        debit_range: demo::DEBIT_RANGE,
+        account_range: demo::ACCOUNT_RANGE,
+        qa_range: demo::QA_RANGE,
+        qa_card: demo::QA_SPEC_MINIMAL_CARD,
+    }
+}
+
+/// What the sandbox is handed, mounted or alone: its own settings and what
+/// it needs of the portal's. The sandbox reads nothing else of the portal.
+#[cfg(feature = "sandbox")]
+pub fn sandbox_setup(settings: &Settings, token_event_key: [u8; 32]) -> SandboxSetup {
+    let sandbox = &settings.sandbox;
+    SandboxSetup {
+        settings: sandbox.clone(),
+        keys_dir: sandbox.keys_dir(&settings.data_dir),
+        host: settings.server.host.clone(),
+        token_events_url: sandbox
+            .token_events_url
+            .clone()
+            .unwrap_or_else(|| format!("{}{}", settings.public_url(), crate::token_events::PATH)),
+        token_event_key,
+        issuer: demo_issuer(),
+    }
 }
 
 /// Connects and migrates the database.
@@ -110,7 +159,7 @@ fn run(
     store: Store,
     mdes: Arc<MdesClient>,
     secrets: Secrets,
-    sandbox: Option<Arc<SandboxState>>,
+    mounted: MountedRoutes,
 ) -> anyhow::Result<Server> {
     let key = Key::from(&secrets.cookie_key);
     let secure = settings.secure_cookies();
@@ -158,8 +207,8 @@ fn run(
             .wrap(portal::security_headers(secure))
             .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RedactedRootSpan>::new())
             .configure(|cfg| {
-                if let Some(sandbox) = &sandbox {
-                    crate::sandbox::routes(sandbox.clone())(cfg);
+                if let Some(routes) = &mounted {
+                    routes(cfg);
                 }
             })
             .configure(portal::routes_without_session)

@@ -1,7 +1,22 @@
 use actix_web::HttpMessage;
+use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogSettings;
+/// `log.*`: owned here, composed by `config` (telemetry reads no other module).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `tracing` filter, e.g. `info` or `pushprov=debug,info`.
+    pub filter: String,
+    /// One JSON object per line instead of text.
+    pub json: bool,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { filter: "info".into(), json: false }
+    }
+}
 
 /// Logs to stdout, as text or JSON lines. `RUST_LOG` overrides the filter.
 pub fn init(settings: &LogSettings) {
@@ -102,8 +117,11 @@ pub fn fingerprint(secret: &str) -> String {
 /// never tokens, receipts, URLs or free text.
 const LOGGED_QUERY_KEYS: &[&str] = &["tr", "cards", "reason", "error"];
 
-/// Paths whose last segment is a secret (the return link's one-time token).
-const SECRET_PATH_PREFIXES: &[&str] = &[crate::provisioning::RETURN_PATH];
+/// Paths whose last segment is a secret: the return link's one-time token
+/// (`provisioning::RETURN_PATH`, written out so that logging, which the
+/// sandbox uses too, depends on no portal module; a test there holds the two
+/// together).
+pub const SECRET_PATH_PREFIXES: &[&str] = &["/provisioning/return"];
 
 /// `path?query` as it may be logged: see [`RedactedRootSpan`]. Paths are
 /// matched as a mistyped or hostile request may write them too: in any case,

@@ -9,12 +9,33 @@ use std::sync::OnceLock;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
+use serde::Deserialize;
 
-use crate::config::SecuritySettings;
 use crate::domain::Login;
 use crate::store::{AttemptEnd, FailureScope, Store, StoreError};
 
 pub mod step_up;
+
+/// `security.*`: the sign-in and step-up throttles' limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Failed sign-ins for one login within the window before it is locked.
+    pub max_failures_per_login: u32,
+    /// Failed sign-ins from one address within the window before it is locked.
+    pub max_failures_per_address: u32,
+    /// Length of the throttling window, in seconds.
+    pub failure_window_secs: u64,
+    /// One-time step-up codes issued to one cardholder within the window
+    /// (each is an SMS in production) before issuing pauses.
+    pub max_codes_per_window: u32,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self { max_failures_per_login: 5, max_failures_per_address: 20, failure_window_secs: 900, max_codes_per_window: 5 }
+    }
+}
 
 fn argon2() -> Argon2<'static> {
     pin_mmap_threshold();

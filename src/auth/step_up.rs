@@ -4,8 +4,8 @@
 //! address, the address by the one rule every throttle uses
 //! (`crate::web::client_address`, which honours `server.trust_forwarded_for`).
 
+use super::SecuritySettings;
 use super::{Attempter, SignInError, guarded};
-use crate::config::SecuritySettings;
 use crate::domain::Login;
 use crate::store::{Cardholder, CodeIssue, CodeUse, FailureScope, Store, StoreError};
 

@@ -155,6 +155,8 @@ pub struct MdesClient {
     encryptor: Arc<Encryptor>,
     retries: u32,
     backoff: Duration,
+    /// The longest one attempt can take: connecting, then the whole call.
+    attempt_limit: Duration,
 }
 
 impl std::fmt::Debug for MdesClient {
@@ -219,7 +221,15 @@ impl MdesClient {
             encryptor: Arc::new(encryptor),
             retries: settings.retries,
             backoff: Duration::from_millis(settings.retry_backoff_ms),
+            attempt_limit: Duration::from_millis(settings.connect_timeout_ms + settings.request_timeout_ms),
         })
+    }
+
+    /// The longest a push can take: every attempt timing out, plus the
+    /// back-off. A push is attempted at most twice (a retry only when it
+    /// never reached MDES).
+    pub fn longest_push(&self) -> Duration {
+        2 * self.attempt_limit + self.backoff
     }
 
     /// `POST /connect/1/0/getEligibleTokenRequestors` for 1–25 ranges of 9–19 digits.

@@ -13,7 +13,6 @@ use super::return_report::ReturnReport;
 use super::settings::ProvisioningSettings;
 use super::status::FailureReason;
 use crate::catalog::{Device, Ineligible, why_ineligible};
-use crate::config::Settings;
 use crate::domain::{ProvisioningState, TokenRequestor};
 use crate::mdes::model::{CardAccountData, FinancialAccountData, FundingAccountData, PushFundingAccount, SignatureData};
 use crate::mdes::{MdesClient, PushRequest};
@@ -56,7 +55,9 @@ pub enum JourneyError {
 pub struct Journey<'a> {
     pub store: &'a Store,
     pub mdes: &'a MdesClient,
-    pub settings: &'a Settings,
+    pub settings: &'a ProvisioningSettings,
+    /// The portal's public URL (`server.public_url`): the callback URL is built on it.
+    pub public_url: String,
 }
 
 /// Who asks for a record to be pushed again: the cardholder, their device,
@@ -92,7 +93,7 @@ impl Journey<'_> {
     }
 
     fn callback_url(&self, token: &str) -> String {
-        format!("{}{RETURN_PATH}/{token}", self.settings.public_url())
+        format!("{}{RETURN_PATH}/{token}", self.public_url)
     }
 
     /// Creates the record and pushes. A second submit of the same review
@@ -191,7 +192,7 @@ impl Journey<'_> {
                 },
             });
         }
-        let settings = &self.settings.provisioning;
+        let settings = self.settings;
         let holder_data_supplied = holder.is_some();
         let mut request = PushRequest::new(tr.token_requestor_id.clone(), accounts)
             .with_signature_data(SignatureData {
@@ -306,7 +307,7 @@ impl Journey<'_> {
     /// stored with the record before its first push), within
     /// `provisioning.repush_window_secs` of the step-up.
     fn may_repush(&self, record: &ProvisioningRecord, binding: &str) -> bool {
-        let window = i64::try_from(self.settings.provisioning.repush_window_secs).unwrap_or(i64::MAX);
+        let window = i64::try_from(self.settings.repush_window_secs).unwrap_or(i64::MAX);
         let same_session = record
             .step_up_binding
             .as_deref()
@@ -343,7 +344,7 @@ impl Journey<'_> {
     /// `binding` may push it again at all ([`Journey::may_repush`]) and it
     /// has pushes left; otherwise `StepUpRequired`.
     fn pushes_allowed(&self, record: &ProvisioningRecord, binding: &str) -> Result<i64, JourneyError> {
-        let max_pushes = i64::from(self.settings.provisioning.max_pushes_per_record);
+        let max_pushes = i64::from(self.settings.max_pushes_per_record);
         if !self.may_repush(record, binding) || record.push_count >= max_pushes {
             tracing::info!(provisioning = %record.id, push_count = record.push_count, "another push needs a new step-up");
             return Err(JourneyError::StepUpRequired);
@@ -365,10 +366,7 @@ impl Journey<'_> {
     /// back-off); a record still `Created` after this (and a margin) was cut
     /// off before its answer was stored: its process died mid-push.
     pub fn push_deadline_secs(&self) -> i64 {
-        let m = &self.settings.mdes;
-        // A push is attempted at most twice (a retry only when it never reached MDES).
-        let ms = 2 * (m.connect_timeout_ms + m.request_timeout_ms) + m.retry_backoff_ms;
-        i64::try_from(ms / 1000).unwrap_or(i64::MAX / 2) + 2
+        i64::try_from(self.mdes.longest_push().as_secs()).unwrap_or(i64::MAX / 2) + 2
     }
 
     /// Whether `record` is a push cut off before its answer was stored (its
@@ -398,7 +396,7 @@ impl Journey<'_> {
             return Err(JourneyError::InProgress);
         }
         let max_pushes = self.pushes_allowed(&record, asker.binding)?;
-        let fresh = (!self.settings.provisioning.resend_same_request_id).then(crate::mdes::request::new_request_id);
+        let fresh = (!self.settings.resend_same_request_id).then(crate::mdes::request::new_request_id);
         if !self.store.claim_interrupted_push(&record.id, record.updated_at, fresh.as_deref(), max_pushes).await? {
             // Another tab or instance resends it: show what is stored.
             return self.store.provisioning(&record.id).await?.ok_or(JourneyError::NotFound);
@@ -411,7 +409,7 @@ impl Journey<'_> {
     /// soon (or were already handed off once), then the hand-off URL.
     pub async fn continue_to_tr(&self, id: &str, asker: &Asker<'_>) -> Result<String, JourneyError> {
         let mut record = self.record(id, asker.cardholder.id).await?;
-        let margin = i64::try_from(self.settings.provisioning.refresh_margin_secs).unwrap_or(i64::MAX);
+        let margin = i64::try_from(self.settings.refresh_margin_secs).unwrap_or(i64::MAX);
         let stale = record.receipts_expire_at.is_none_or(|at| at - self.now() <= margin);
         match record.state {
             ProvisioningState::Pushed if !stale => {}
@@ -446,15 +444,15 @@ impl Journey<'_> {
         let callback_url = self.callback_url(&token);
         tracing::info!(provisioning = %record.id, method = record.push_method.as_deref().unwrap_or(""), "handed off to the token requestor");
         Ok(hand_off_url(
-            &self.settings.provisioning,
+            self.settings,
             &HandOff {
                 trid: &record.trid,
                 uri: &uri,
                 receipts: &receipts,
                 callback_url: &callback_url,
                 locale: &record.locale,
-                complete_website_activation: self.settings.provisioning.complete_website_activation,
-                complete_issuer_app_activation: self.settings.provisioning.complete_issuer_app_activation,
+                complete_website_activation: self.settings.complete_website_activation,
+                complete_issuer_app_activation: self.settings.complete_issuer_app_activation,
                 account_holder_data_supplied: record.holder_data_supplied,
                 signature: record.signature.as_deref(),
                 digitization_data: &digitization_data,
@@ -483,7 +481,7 @@ impl Journey<'_> {
         // requestId for MDES to reconcile. By default, and always after a
         // definite MDES answer, a new request.
         let outcome_unknown = record.error_reason.as_deref().map(FailureReason::from_code).is_some_and(|r| r.answer_unknown());
-        let same_request = outcome_unknown && self.settings.provisioning.resend_same_request_id;
+        let same_request = outcome_unknown && self.settings.resend_same_request_id;
         self.repush(&record, asker, same_request).await
     }
 
@@ -505,7 +503,7 @@ impl Journey<'_> {
             ProvisioningState::Returned => return Err(JourneyError::AlreadyUsed),
             _ => return Err(JourneyError::NotFound),
         };
-        let grace = i64::try_from(self.settings.provisioning.return_grace_secs).unwrap_or(900);
+        let grace = i64::try_from(self.settings.return_grace_secs).unwrap_or(900);
         if record.receipts_expire_at.is_some_and(|at| self.now() > at + grace) {
             return Err(JourneyError::Expired);
         }

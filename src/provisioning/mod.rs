@@ -20,3 +20,13 @@ pub use return_report::ReturnReport;
 pub use settings::{ProvisioningSettings, StepUp};
 pub use status::{FailureReason, Problem, TokenStatus, TrStatus};
 pub use token_event::TokenEventError;
+
+#[cfg(test)]
+mod tests {
+    /// The return link's one-time token never reaches a log: logging, which
+    /// names no portal module, redacts below this same path.
+    #[test]
+    fn logging_redacts_the_return_path() {
+        assert!(crate::telemetry::SECRET_PATH_PREFIXES.contains(&super::RETURN_PATH));
+    }
+}

@@ -284,11 +284,27 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 const HOSTILE_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="192" height="192" viewBox="0 0 192 192" onload="alert('svg onload')"><script>alert('svg script')</script><rect width="192" height="192" fill="#c0392b"/><foreignObject width="192" height="192"><div xmlns="http://www.w3.org/1999/xhtml"><img src="x" onerror="alert('img')"/></div></foreignObject><a href="javascript:alert('link')"><text x="20" y="110" font-size="48" fill="#fff">X</text></a></svg>"##;
 
-impl Default for SandboxData {
-    fn default() -> Self {
-        use crate::demo::{ACCOUNT_RANGE, CREDIT_RANGE, DEBIT_RANGE, QA_RANGE};
-        let all = strings(&[CREDIT_RANGE, DEBIT_RANGE, ACCOUNT_RANGE]);
-        let cards = strings(&[CREDIT_RANGE, DEBIT_RANGE]);
+/// The issuer the built-in data set serves: its account ranges (9 digits),
+/// and the card the QA token requestors are tried with. The portal passes
+/// its demo issuer's when it mounts the sandbox.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoIssuer {
+    pub credit_range: &'static str,
+    pub debit_range: &'static str,
+    /// The financial accounts' range.
+    pub account_range: &'static str,
+    /// Only the token requestors with hostile or spec-minimal data serve it.
+    pub qa_range: &'static str,
+    /// A card in `qa_range`: approved at those token requestors.
+    pub qa_card: &'static str,
+}
+
+impl SandboxData {
+    /// The built-in data set, for `issuer`'s ranges.
+    pub fn built_in(issuer: DemoIssuer) -> Self {
+        let DemoIssuer { credit_range, debit_range, account_range, qa_range, qa_card } = issuer;
+        let all = strings(&[credit_range, debit_range, account_range]);
+        let cards = strings(&[credit_range, debit_range]);
         let tr = |id: &str, name: &str, display: &str, kind: &str, color: &str| SandboxTokenRequestor {
             token_requestor_id: id.into(),
             name: name.into(),
@@ -310,7 +326,7 @@ impl Default for SandboxData {
         // Token requestors with hostile or spec-minimal data serve only the
         // QA cardholder's range: the demo cardholders see the portal as a
         // bank's customers would.
-        let qa = strings(&[QA_RANGE]);
+        let qa = strings(&[qa_range]);
         // Exactly 100 characters, with markup a careless page would render.
         let hostile_name = {
             let mut s = String::from("<b>Bold</b> <script>alert(1)</script> & \"Quotes\" 'n' Ünïcödé — ");
@@ -341,7 +357,7 @@ impl Default for SandboxData {
                     ..tr(trid::APP_ONLY, "Sandbox App Pay Inc", "Sandbox App Pay (app only)", "WALLET", "#8250df")
                 },
                 SandboxTokenRequestor {
-                    enabled_account_ranges: strings(&[DEBIT_RANGE]),
+                    enabled_account_ranges: strings(&[debit_range]),
                     ..tr(
                         trid::DEBIT_ONLY,
                         "Sandbox Debit Club GmbH",
@@ -417,16 +433,12 @@ impl Default for SandboxData {
                 card("5204731600060605", Scenario::SlowMdes, "Slow MDES"),
                 card("5204731600070703", Scenario::MdesUnavailable, "MDES unavailable (503)"),
                 card("5355220100080807", Scenario::ReceiptExpired, "Receipt expired"),
-                card(
-                    crate::demo::QA_SPEC_MINIMAL_CARD,
-                    Scenario::Approved,
-                    "Approved, at the spec-minimal and hostile token requestors",
-                ),
+                card(qa_card, Scenario::Approved, "Approved, at the spec-minimal and hostile token requestors"),
             ],
             // What the spec allows beside good TRs, for the QA range only:
             // an error next to the list, and entries a portal must skip.
             eligibility_extras: vec![EligibilityExtra {
-                range: QA_RANGE.into(),
+                range: qa_range.into(),
                 errors: vec![serde_json::json!({
                     "source": "MDES",
                     "reasonCode": "PARTIAL_RESULT",
@@ -462,9 +474,18 @@ fn card(n: &str, scenario: Scenario, d: &str) -> TestCard {
 mod tests {
     use super::*;
 
+    /// The demo issuer's (`crate::demo`, which the sandbox does not read).
+    const ISSUER: DemoIssuer = DemoIssuer {
+        credit_range: "520473160",
+        debit_range: "535522010",
+        account_range: "987650001",
+        qa_range: "510000901",
+        qa_card: "5100009010018017",
+    };
+
     #[test]
     fn built_in_data_is_valid_and_round_trips() {
-        let data = SandboxData::default();
+        let data = SandboxData::built_in(ISSUER);
         data.validate().unwrap();
         let hostile = data.token_requestor(trid::HOSTILE).unwrap();
         assert_eq!(hostile.consumer_facing_entity_name.chars().count(), 100);

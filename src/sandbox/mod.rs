@@ -1,6 +1,19 @@
 //! The built-in MDES sandbox and demo token requestors: a real counterpart
 //! reached over HTTP exactly like Mastercard, never called as a library by
 //! the portal. See the README's "Sandbox" section.
+//!
+//! It stands beside the portal: it uses the MDES wire model (`mdes`), the
+//! token-event contract (`token_events`) and logging (`telemetry`), and
+//! reads no portal module or setting. What it needs of the portal (where
+//! token events go, the demo issuer's ranges, …) is handed to it in a
+//! [`SandboxSetup`] when it is mounted or run alone. It is compiled only
+//! with the `sandbox` cargo feature (on by default): a production build
+//! (`--no-default-features`) leaves it out (docs/production-build.md).
+
+// Declared only under the feature (lib.rs); this holds that line to it: a
+// no-sandbox build that compiled the sandbox anyway fails here.
+#[cfg(not(feature = "sandbox"))]
+compile_error!("the sandbox is built only with the `sandbox` feature");
 
 pub mod api;
 pub mod data;
@@ -14,24 +27,21 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::mdes::MdesSettings;
-pub use data::{SandboxData, Scenario};
+pub use data::{DemoIssuer, SandboxData, Scenario};
 pub use keys::SandboxKeys;
 pub use state::{SandboxState, routes};
 
 /// `pushprov sandbox`: the sandbox on its own server (`server.host`,
 /// `sandbox.port`), for tests and for a portal running elsewhere. Returns the
 /// bound port and the server to await.
-pub fn run_standalone(
-    settings: &crate::config::Settings,
-    token_event_key: [u8; 32],
-) -> anyhow::Result<(u16, actix_web::dev::Server)> {
+pub fn run_standalone(setup: &SandboxSetup) -> anyhow::Result<(u16, actix_web::dev::Server)> {
     use actix_web::{App, HttpServer, http::header, middleware::DefaultHeaders};
-    let address = format!("{}:{}", settings.server.host, settings.sandbox.port);
+    let address = format!("{}:{}", setup.host, setup.settings.port);
     let listener = std::net::TcpListener::bind(&address)
         .map_err(|e| anyhow::anyhow!("cannot listen on {address} (setting sandbox.port): {e}"))?;
     let port = listener.local_addr()?.port();
-    let origin = settings.sandbox.public_url.clone().unwrap_or_else(|| format!("http://{}:{port}", settings.server.host));
-    let state = SandboxState::build(settings, token_event_key, &origin, true)?;
+    let origin = setup.settings.public_url.clone().unwrap_or_else(|| format!("http://{}:{port}", setup.host));
+    let state = SandboxState::build(setup, &origin, true)?;
     tracing::info!(mdes_base_url = %format!("{origin}{MOUNT_PATH}"), "sandbox is serving");
     let server = HttpServer::new(move || {
         // No `form-action`: the TR's last POST redirects to the issuer's
@@ -54,6 +64,23 @@ pub fn run_standalone(
 
 /// Where the sandbox's MDES endpoints live below the portal when mounted.
 pub const MOUNT_PATH: &str = "/sandbox/mdes";
+
+/// What the portal hands the sandbox to mount it or run it alone: its own
+/// settings, and what it needs to know of the portal's.
+pub struct SandboxSetup {
+    pub settings: SandboxSettings,
+    /// The generated keys' folder (`sandbox.keys_dir`, or `{data_dir}/keys`).
+    pub keys_dir: PathBuf,
+    /// Standalone, it listens on this host (`server.host`) and `sandbox.port`.
+    pub host: String,
+    /// Where the demo TRs POST token events (`sandbox.token_events_url`, or
+    /// the portal's own).
+    pub token_events_url: String,
+    /// Signs the token events (`token_events.secret`).
+    pub token_event_key: [u8; 32],
+    /// The issuer the built-in data set serves.
+    pub issuer: DemoIssuer,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -110,8 +137,8 @@ impl SandboxSettings {
         self.enabled.unwrap_or(demo)
     }
 
-    /// The data set: the file in `data_file`, else the built-in one.
-    pub fn load_data(&self) -> anyhow::Result<SandboxData> {
+    /// The data set: the file in `data_file`, else the built-in one for `issuer`.
+    pub fn load_data(&self, issuer: DemoIssuer) -> anyhow::Result<SandboxData> {
         let data = match &self.data_file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -119,7 +146,7 @@ impl SandboxSettings {
                 serde_json::from_str(&text)
                     .map_err(|e| anyhow::anyhow!("invalid setting sandbox.data_file: {}: {e}", path.display()))?
             }
-            None => SandboxData::default(),
+            None => SandboxData::built_in(issuer),
         };
         data.validate().map_err(|e| anyhow::anyhow!("invalid sandbox data: {e}"))?;
         Ok(data)

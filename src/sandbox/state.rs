@@ -10,8 +10,7 @@ use anyhow::Context;
 use rsa::{PrivateKey, PublicKey};
 use sha2::{Digest, Sha256};
 
-use super::{SandboxData, SandboxKeys, SandboxSettings, Scenario};
-use crate::config::Settings;
+use super::{SandboxData, SandboxKeys, SandboxSettings, SandboxSetup, Scenario};
 use crate::mdes::jws::{Jwk, Jwks};
 use crate::mdes::keys;
 
@@ -81,15 +80,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl SandboxState {
     /// The sandbox mounted in the portal (`standalone` false; `public_origin`
     /// is the portal's public URL) or on its own server.
-    pub fn build(
-        settings: &Settings,
-        token_event_key: [u8; 32],
-        public_origin: &str,
-        standalone: bool,
-    ) -> anyhow::Result<Arc<Self>> {
-        let s = &settings.sandbox;
+    pub fn build(setup: &SandboxSetup, public_origin: &str, standalone: bool) -> anyhow::Result<Arc<Self>> {
+        let s = &setup.settings;
         let public_origin = public_origin.trim_end_matches('/').to_string();
-        let dir = s.keys_dir(&settings.data_dir);
+        let dir = &setup.keys_dir;
         let keys = SandboxKeys::ensure(&dir).map_err(|e| anyhow::anyhow!("sandbox keys in {}: {e}", dir.display()))?;
         let issuer_key = keys::load_public_key("sandbox issuer certificate", &keys.issuer_signing.certificate)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -108,8 +102,6 @@ impl SandboxState {
             format!("sandbox-{}", &hex::encode(digest)[..16])
         };
         let jwks = Jwks { keys: vec![Jwk::from_public_key(&jws_public, kid.clone())] };
-        let token_events_url =
-            s.token_events_url.clone().unwrap_or_else(|| format!("{}{}", settings.public_url(), crate::token_events::PATH));
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
@@ -117,11 +109,11 @@ impl SandboxState {
             .context("sandbox HTTP client")?;
         Ok(Arc::new(Self {
             settings: s.clone(),
-            data: s.load_data()?,
+            data: s.load_data(setup.issuer)?,
             site_base: public_origin.clone(),
             public_origin,
-            token_events_url,
-            token_event_key,
+            token_events_url: setup.token_events_url.clone(),
+            token_event_key: setup.token_event_key,
             standalone,
             issuer_key,
             decryption_key,

@@ -19,6 +19,7 @@ use actix_web::web;
 
 use crate::config::Settings;
 use crate::mdes::MdesClient;
+use crate::provisioning::Journey;
 use crate::store::Store;
 
 /// What every handler may reach.
@@ -30,6 +31,19 @@ pub struct AppState {
     pub token_event_key: [u8; 32],
     /// Signs the sign-in form's CSRF token (`csrf::sign_in`).
     pub sign_in_form_key: [u8; 32],
+}
+
+impl AppState {
+    /// The journey's collaborators for one request. It is handed its own
+    /// settings and the public URL, never the whole configuration.
+    pub fn journey(&self) -> Journey<'_> {
+        Journey {
+            store: &self.store,
+            mdes: &self.mdes,
+            settings: &self.settings.provisioning,
+            public_url: self.settings.public_url(),
+        }
+    }
 }
 
 /// Routes that need no session: health checks, static files, logos, token

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
-use crate::provisioning::{Journey, TokenEventError};
+use crate::provisioning::TokenEventError;
 use crate::token_events::{SIGNATURE_HEADER, TIMESTAMP_HEADER, TokenEvent, verify};
 
 /// Largest event accepted; real ones are a few hundred bytes.
@@ -40,7 +40,7 @@ pub async fn receive(state: web::Data<AppState>, req: HttpRequest, body: web::By
             return answer(StatusCode::BAD_REQUEST, "invalid JSON");
         }
     };
-    let journey = Journey { store: &state.store, mdes: &state.mdes, settings: &state.settings };
+    let journey = state.journey();
     match journey.accept_token_event(&event).await {
         Ok(true) => answer(StatusCode::OK, "stored"),
         // A duplicate is normal delivery behaviour: acknowledge it.

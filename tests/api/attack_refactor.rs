@@ -521,7 +521,12 @@ async fn a_reason_from_mdes_is_stored_as_mdes_sent_it() {
         let alice = app.store.cardholder(alice_id).await.unwrap().unwrap();
         let accounts = app.store.funding_accounts(alice_id).await.unwrap();
         let card = accounts.iter().find(|a| a.last4 == "4792").unwrap();
-        let journey = pushprov::provisioning::Journey { store: &app.store, mdes: &client, settings: &app.settings };
+        let journey = pushprov::provisioning::Journey {
+            store: &app.store,
+            mdes: &client,
+            settings: &app.settings.provisioning,
+            public_url: app.settings.public_url(),
+        };
         let id = journey
             .start(&alice, &tr, &[card], pushprov::catalog::Device::Desktop, &uuid::Uuid::new_v4().simple().to_string(), "b")
             .await

@@ -525,7 +525,12 @@ async fn every_bad_push_answer_gives_a_hand_off_or_a_clear_failure(engine: Engin
         let (store, mdes_client, settings, tr, cards, alice) =
             (app.store.clone(), client.clone(), app.settings.clone(), tr.clone(), cards.clone(), alice.clone());
         let task = tokio::spawn(async move {
-            let journey = Journey { store: &store, mdes: &mdes_client, settings: &settings };
+            let journey = Journey {
+                store: &store,
+                mdes: &mdes_client,
+                settings: &settings.provisioning,
+                public_url: settings.public_url(),
+            };
             let chosen: Vec<&pushprov::store::FundingAccount> = cards.iter().collect();
             let submission = uuid::Uuid::new_v4().simple().to_string();
             journey.start(&alice, &tr, &chosen, Device::Desktop, &submission, "binding").await
@@ -679,7 +684,12 @@ async fn signature_data_carries_both_activation_flags_and_the_holder_flag_as_sen
                 alice.holder.name = None;
                 alice.holder.email = None;
             }
-            let journey = Journey { store: &app.store, mdes: &client, settings: &app.settings };
+            let journey = Journey {
+                store: &app.store,
+                mdes: &client,
+                settings: &app.settings.provisioning,
+                public_url: app.settings.public_url(),
+            };
             let chosen: Vec<&pushprov::store::FundingAccount> = cards.iter().take(1).collect();
             let submission = uuid::Uuid::new_v4().simple().to_string();
             let id = journey.start(&alice, &tr, &chosen, Device::Desktop, &submission, "binding").await.unwrap();

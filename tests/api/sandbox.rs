@@ -314,7 +314,7 @@ async fn deprecated_push_account_answers_one_receipt() {
 
 #[tokio::test]
 async fn the_data_set_comes_from_a_file_when_configured() {
-    let mut data = pushprov::sandbox::SandboxData::default();
+    let mut data = pushprov::sandbox::SandboxData::built_in(pushprov::startup::demo_issuer());
     data.token_requestors.truncate(1);
     data.token_requestors[0].consumer_facing_entity_name = "QA Wallet from a file".into();
     let dir = tempfile::tempdir().unwrap();
@@ -349,7 +349,8 @@ async fn the_sandbox_runs_alone_on_its_own_port() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = crate::helpers::test_settings(dir.path(), crate::helpers::Engine::Sqlite).await;
     settings.sandbox.port = 0;
-    let (port, server) = pushprov::sandbox::run_standalone(&settings, [7u8; 32]).unwrap();
+    let setup = pushprov::startup::sandbox_setup(&settings, [7u8; 32]);
+    let (port, server) = pushprov::sandbox::run_standalone(&setup).unwrap();
     tokio::spawn(server);
     let keys = pushprov::sandbox::SandboxKeys::ensure(&settings.sandbox.keys_dir(&settings.data_dir)).unwrap();
     let key = pushprov::mdes::keys::load_private_key_pem_file(&keys.issuer_signing.private_key).unwrap();

@@ -61,7 +61,8 @@ pub async fn world() -> World {
     sb.sandbox.public_url = Some(sandbox.url.clone());
     sb.sandbox.token_events_url = Some(format!("{}/token-events", portal.url));
     let secrets = Secrets::resolve(&sb).unwrap();
-    let (port, server) = pushprov::sandbox::run_standalone(&sb, secrets.token_event_key).unwrap();
+    let setup = pushprov::startup::sandbox_setup(&sb, secrets.token_event_key);
+    let (port, server) = pushprov::sandbox::run_standalone(&setup).unwrap();
     tokio::spawn(server);
     sandbox.route_to(&format!("http://127.0.0.1:{port}"));
     World { sandbox, portal, dir, base }

@@ -12,7 +12,7 @@ use crate::auth::SignInError;
 use crate::auth::step_up::{self, ReviewCode};
 use crate::catalog::{Device, MAX_CARDS_PER_PUSH, why_ineligible};
 use crate::domain::TokenRequestor;
-use crate::provisioning::{Journey, StepUp, shared_fields};
+use crate::provisioning::{StepUp, shared_fields};
 use crate::store::{Cardholder, FundingAccount};
 use crate::web::AppState;
 use crate::web::csrf::{CsrfForm, csrf_field};
@@ -340,7 +340,7 @@ pub async fn push(
         let page = review_page(&state, &who, &ctx, &selection, device, Some(error)).await?;
         return html(StatusCode::UNAUTHORIZED, &page);
     }
-    let journey = Journey { store: &state.store, mdes: &state.mdes, settings: &state.settings };
+    let journey = state.journey();
     // This session may push the record again for fresh receipts, for a while
     // and a few times (`Journey::may_repush`): the binding goes with it.
     let binding = who.session.step_up_binding()?;

@@ -19,7 +19,7 @@ use crate::web::views::{
 };
 
 fn journey(state: &AppState) -> Journey<'_> {
-    Journey { store: &state.store, mdes: &state.mdes, settings: &state.settings }
+    state.journey()
 }
 
 /// Which page `record` shows, given what is known of its cards.
