@@ -474,7 +474,7 @@ fn card(n: &str, scenario: Scenario, d: &str) -> TestCard {
 mod tests {
     use super::*;
 
-    /// The demo issuer's (`crate::demo`, which the sandbox does not read).
+    /// The portal's demo issuer (its `demo` module, which the sandbox does not read).
     const ISSUER: DemoIssuer = DemoIssuer {
         credit_range: "520473160",
         debit_range: "535522010",
