@@ -84,7 +84,7 @@ impl SandboxState {
         let s = &setup.settings;
         let public_origin = public_origin.trim_end_matches('/').to_string();
         let dir = &setup.keys_dir;
-        let keys = SandboxKeys::ensure(&dir).map_err(|e| anyhow::anyhow!("sandbox keys in {}: {e}", dir.display()))?;
+        let keys = SandboxKeys::ensure(dir).map_err(|e| anyhow::anyhow!("sandbox keys in {}: {e}", dir.display()))?;
         let issuer_key = keys::load_public_key("sandbox issuer certificate", &keys.issuer_signing.certificate)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let decryption_key = keys::load_private_key_pem_file(&keys.encryption.private_key).map_err(|e| anyhow::anyhow!("{e}"))?;
