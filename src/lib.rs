@@ -10,7 +10,8 @@
 //! - `store` (the database: portal types only), `mdes` (the wire model and
 //!   client; the catalogue refresh maps its types to the portal's)
 //! - `domain` (portal types: card numbers, logins, the catalogue, states),
-//!   with `telemetry` and `token_events` (logging; the token-event contract)
+//!   with `clock`, `telemetry` and `token_events` (time; logging; the
+//!   token-event contract)
 //!
 //! `sandbox` stands beside them, behind the `sandbox` cargo feature: it uses
 //! `mdes`, `token_events`, `telemetry` and `domain` only, and is handed what
