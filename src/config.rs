@@ -1,7 +1,7 @@
 //! Layered settings: built-in defaults → optional TOML file → environment
 //! (`PUSHPROV__SECTION__KEY`). The defaults alone run the demo: no file needed.
 //!
-//! Every setting is documented in the README's "Configuration" table; keep the
+//! Every setting is documented in docs/configuration.md ("Every setting"); keep the
 //! two in step.
 //!
 //! Settings flow one way: a module the portal is built from (`auth`, `mdes`,

@@ -100,7 +100,7 @@ pub const CARDHOLDERS: &[DemoCardholder] = &[
         ],
     },
     // QA: one card per card-driven sandbox scenario (`sandbox::SandboxData`'s
-    // test cards; README "Sandbox" has the table).
+    // test cards; docs/sandbox.md "Scenarios" has the table).
     DemoCardholder {
         login: "quinn",
         password: "quinn-demo-2026",

@@ -1,6 +1,6 @@
 //! pushprov: an issuer web portal for Mastercard MDES Token Connect push
 //! provisioning. Every "now" is read from the one [`clock::Clock`] the
-//! store carries. See the README ("Code layout") and `docs/wire-contract.md`.
+//! store carries. See docs/code-layout.md and docs/wire-contract.md.
 //!
 //! Data flows one way (a module uses only those after it):
 //!

@@ -30,7 +30,7 @@ enum Command {
         action: CatalogCommand,
     },
     /// Run the built-in MDES sandbox and demo token requestors alone, on
-    /// `sandbox.port` (README "Sandbox"). Not in a build without the sandbox.
+    /// `sandbox.port` (docs/sandbox.md "URLs"). Not in a build without the sandbox.
     #[cfg(feature = "sandbox")]
     Sandbox {
         #[command(subcommand)]

@@ -148,6 +148,9 @@ impl Journey<'_> {
 
     /// Sends the record's accounts to MDES (state `Created`) and stores the
     /// answer: `Pushed` with receipts, or `PushFailed` with the reason.
+    /// A span with the record and its requestId (what MDES support asks
+    /// for); arguments are skipped, they hold card data.
+    #[tracing::instrument(name = "push", skip_all, fields(provisioning = %record.id, request_id = %record.request_id))]
     async fn push(
         &self,
         record: &ProvisioningRecord,
@@ -377,7 +380,7 @@ impl Journey<'_> {
         record.state == ProvisioningState::Created && self.now().saturating_sub(record.updated_at) > self.push_deadline_secs()
     }
 
-    /// *Send again* for an interrupted push (README "When something dies"),
+    /// *Send again* for an interrupted push (docs/operations.md "When something dies"),
     /// by the cardholder's choice, in the session that stepped up for it and
     /// within the record's pushes. A new requestId by default — the only
     /// behaviour the spec documents; with `provisioning.resend_same_request_id`
@@ -407,6 +410,7 @@ impl Journey<'_> {
 
     /// The cardholder continues to the TR: fresh receipts when they expire
     /// soon (or were already handed off once), then the hand-off URL.
+    #[tracing::instrument(skip_all, fields(provisioning = %id))]
     pub async fn continue_to_tr(&self, id: &str, asker: &Asker<'_>) -> Result<String, JourneyError> {
         let mut record = self.record(id, asker.cardholder.id).await?;
         let margin = i64::try_from(self.settings.refresh_margin_secs).unwrap_or(i64::MAX);
@@ -462,6 +466,7 @@ impl Journey<'_> {
 
     /// Pushes record `id` again, as the cardholder asked from its page (never
     /// a silent repeat); returns the record as it now is.
+    #[tracing::instrument(skip_all, fields(provisioning = %id, how = ?how))]
     pub async fn push_again(&self, id: &str, asker: &Asker<'_>, how: PushAgain) -> Result<ProvisioningRecord, JourneyError> {
         let record = self.record(id, asker.cardholder.id).await?;
         match how {

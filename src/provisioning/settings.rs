@@ -43,7 +43,7 @@ pub struct ProvisioningSettings {
     pub repush_window_secs: u64,
     /// Pushes one record may make in all (the first and re-pushes).
     pub max_pushes_per_record: u32,
-    /// Per-TRID hand-off URL templates, overriding the default (see README).
+    /// Per-TRID hand-off URL templates, overriding the default (docs/journey.md "4. Hand-off").
     pub uri_templates: BTreeMap<String, String>,
 }
 
@@ -71,7 +71,7 @@ impl Default for ProvisioningSettings {
 /// names none: these are our own convention, after names seen in issuers'
 /// apps (`pushAccountReceipts` joined by commas, `callbackURL`, the
 /// `signatureData` flags, and MDES's JWS as `signature`, left out when MDES
-/// sent none). `docs/wire-contract.md` and README "The hand-off" say more.
+/// sent none). `docs/wire-contract.md` and docs/journey.md "4. Hand-off" say more.
 pub const DEFAULT_URI_TEMPLATE: &str = "{uri}{sep}pushAccountReceipts={pushAccountReceipts}&callbackURL={callbackURL}\
 &locale={locale}&completeWebsiteActivation={completeWebsiteActivation}\
 &completeIssuerAppActivation={completeIssuerAppActivation}\

@@ -113,7 +113,7 @@ pub struct TestCard {
     pub description: String,
 }
 
-/// What happens to a card (README "Sandbox" has the table).
+/// What happens to a card (docs/sandbox.md "Scenarios" has the table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scenario {
@@ -259,7 +259,7 @@ pub fn push_uri(site_base: &str, trid: &str, method: &PushMethodType) -> String 
     }
 }
 
-/// The TRIDs of the built-in data set, for tests and the README.
+/// The TRIDs of the built-in data set, for tests and docs/sandbox.md.
 pub mod trid {
     pub const WALLET: &str = "50100000001";
     pub const MERCHANT: &str = "50100000002";

@@ -1,6 +1,6 @@
 //! The built-in MDES sandbox and demo token requestors: a real counterpart
 //! reached over HTTP exactly like Mastercard, never called as a library by
-//! the portal. See the README's "Sandbox" section.
+//! the portal. See docs/sandbox.md.
 //!
 //! It stands beside the portal: it uses the MDES wire model (`mdes`), the
 //! token-event contract (`token_events`) and logging (`telemetry`), and

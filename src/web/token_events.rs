@@ -16,6 +16,7 @@ fn answer(status: StatusCode, result: &str) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({ "result": result }))
 }
 
+#[tracing::instrument(name = "token_event", skip_all)]
 pub async fn receive(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     if body.len() > MAX_EVENT_BYTES {
         return answer(StatusCode::PAYLOAD_TOO_LARGE, "too large");

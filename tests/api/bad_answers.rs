@@ -491,7 +491,7 @@ async fn refresh_in_task(app: &TestApp, client: &MdesClient) -> Result<(), Strin
 
 /// Our own reading of the spec, per account (`PA1`, `PA2`): whether it got
 /// a receipt — a string of 1 to 64 characters a URL carries as they are
-/// (README "Token Connect fields") in an entry naming the account.
+/// (docs/token-connect-fields.md) in an entry naming the account.
 fn expected_receipts(answer: &Value) -> [bool; 2] {
     let entries = answer["pushAccountReceipts"].as_array().cloned().unwrap_or_default();
     ["PA1", "PA2"].map(|account| {

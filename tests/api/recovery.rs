@@ -1,5 +1,5 @@
-//! A push cut off before its answer was stored (README "Running several
-//! instances"): the `Created → Created` claim that lets exactly one tab or
+//! A push cut off before its answer was stored (docs/operations.md "When
+//! something dies"): the `Created → Created` claim that lets exactly one tab or
 //! instance resend it with the same requestId.
 
 use pushprov::domain::{Login, ProvisioningState};

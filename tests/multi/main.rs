@@ -1,5 +1,5 @@
 //! Several instances on one PostgreSQL database, and nothing lost when
-//! something dies (README "Running several instances"). Process-level tests:
+//! something dies (docs/operations.md "Running several instances"). Process-level tests:
 //! two portals behind a switch the test controls, the real `pushprov` binary
 //! killed with SIGKILL, stopped with SIGTERM. One standalone sandbox serves
 //! every portal, behind a stand-in that counts pushes by requestId and can

@@ -283,7 +283,9 @@ pub struct PushForm {
 
 csrf_field!(PushForm);
 
-/// Step-up, then create the record and push; on to its page.
+/// Step-up, then create the record and push; on to its page. (The journey's
+/// `push` span carries the record and its requestId.)
+#[tracing::instrument(name = "push_form", skip_all)]
 pub async fn push(
     state: web::Data<AppState>,
     who: SignedIn,

@@ -84,6 +84,7 @@ async fn record_page(state: &AppState, who: &SignedIn, record: &ProvisioningReco
 }
 
 /// The record's page: whatever its state calls for.
+#[tracing::instrument(name = "record_page", skip_all, fields(provisioning = %id))]
 pub async fn show(state: web::Data<AppState>, who: SignedIn, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     // Opening a page never pushes: an interrupted push waits for the
     // cardholder's *Send again*.
@@ -173,6 +174,7 @@ pub async fn returned(
 }
 
 /// Per card, the token requestors it was pushed to and the latest known status.
+#[tracing::instrument(skip_all)]
 pub async fn where_my_cards_are(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, AppError> {
     let (holder, funding) = signed_in_cardholder_with_accounts(&state, &who).await?;
     let records = state.store.provisionings_of(holder.id).await?;
