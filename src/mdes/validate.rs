@@ -1,3 +1,5 @@
+//! One concern, so one file past 500 lines: every limit the spec puts on a field, in one place.
+//!
 //! Shape validation against the Token Connect limits (wire contract §2, OpenAPI v2.11).
 //!
 //! Used twice: by the client before sending (so we never send what MDES rejects for shape)

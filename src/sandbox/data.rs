@@ -1,3 +1,5 @@
+//! One concern, so one file past 500 lines: the built-in data set (it is mostly data).
+//!
 //! The sandbox's data set: its token requestors and its test cards (which card
 //! triggers which scenario). Built in, printed by `pushprov sandbox data`, and
 //! replaced by a JSON file named in `sandbox.data_file` — so a QA engineer can

@@ -1,3 +1,5 @@
+//! One concern, so one file past 500 lines: the SQL of the provisioning record's life.
+//!
 //! Provisioning records, their accounts, and token events. Every state
 //! change is a compare-and-set on the current state, so two requests racing
 //! (a double click, two tabs, two instances) cannot both apply.

@@ -219,23 +219,9 @@ async fn step_up_counts_the_forwarded_address(engine: Engine) {
         s.security.max_failures_per_login = 1000;
     })
     .await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
+    let html = quinn_at_review(&app).await;
     let post_from = |xff: &'static str, password: &'static str, n: usize| {
-        let form = step_up_form(&html, "password", password, n);
-        let (client, url) = (app.client.clone(), app.url("/add/push"));
-        async move {
-            client
-                .post(url)
-                .header("x-forwarded-for", format!("198.51.100.9, {xff}"))
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        post_push_from(&app, format!("198.51.100.9, {xff}"), numbered_push_form(&html, "password", password, n))
     };
     let mut statuses = Vec::new();
     for n in 0..5 {
@@ -246,12 +232,7 @@ async fn step_up_counts_the_forwarded_address(engine: Engine) {
     assert_eq!(post_from("203.0.113.8", "quinn-demo-2026", 11).await, 303, "and can still confirm");
     // 50 at once from 50 addresses behind the proxy: none paused by the others.
     let wrong_fifty = (0..PARALLEL).map(|i| {
-        let form = step_up_form(&html, "password", "wrong", 100 + i);
-        let (client, url) = (app.client.clone(), app.url("/add/push"));
-        async move {
-            let xff = format!("198.51.100.9, 192.0.2.{}", i + 1);
-            client.post(url).header("x-forwarded-for", xff).form(&form).send().await.unwrap().status().as_u16()
-        }
+        post_push_from(&app, format!("198.51.100.9, 192.0.2.{}", i + 1), numbered_push_form(&html, "password", "wrong", 100 + i))
     });
     let statuses = join_all(wrong_fifty).await;
     assert!(statuses.iter().all(|s| *s == 401), "each address has its own count: {statuses:?}");
@@ -266,24 +247,9 @@ async fn step_up_ignores_forwarded_for_unless_trusted(engine: Engine) {
         s.security.max_failures_per_login = 1000;
     })
     .await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
-    let posts = (0..PARALLEL).map(|i| {
-        let form = step_up_form(&html, "password", "wrong", i);
-        let (client, url) = (app.client.clone(), app.url("/add/push"));
-        async move {
-            client
-                .post(url)
-                .header("x-forwarded-for", format!("192.0.2.{}", i + 1))
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    });
+    let html = quinn_at_review(&app).await;
+    let posts = (0..PARALLEL)
+        .map(|i| post_push_from(&app, format!("192.0.2.{}", i + 1), numbered_push_form(&html, "password", "wrong", i)));
     let statuses = join_all(posts).await;
     let checked = statuses.iter().filter(|s| **s != 429).count();
     assert!((1..=3).contains(&checked), "{checked} of {PARALLEL} checked (address limit 3): {statuses:?}");
@@ -299,41 +265,22 @@ async fn step_up_codes_count_the_forwarded_address(engine: Engine) {
         s.security.max_failures_per_login = 1000;
     })
     .await;
-    sign_in(&app, "quinn").await;
-    let card = card(&app, "quinn", "0105").await;
-    let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
+    let html = quinn_at_review(&app).await;
     let code: String = texts_by_testid(&html, "demo-code")[0].chars().filter(char::is_ascii_digit).collect();
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
-    let posts =
-        (0..PARALLEL).map(|i| {
-            let form = step_up_form(&html, "code", &wrong, i);
-            let (client, url) = (app.client.clone(), app.url("/add/push"));
-            async move {
-                client.post(url).header("x-forwarded-for", "203.0.113.7").form(&form).send().await.unwrap().status().as_u16()
-            }
-        });
+    let posts = (0..PARALLEL).map(|i| post_push_from(&app, "203.0.113.7".into(), numbered_push_form(&html, "code", &wrong, i)));
     let statuses = join_all(posts).await;
     let checked = statuses.iter().filter(|s| **s != 429).count();
     assert!((1..=3).contains(&checked), "{checked} of {PARALLEL} codes checked (address limit 3): {statuses:?}");
     // Another address behind the proxy is not paused by those (its answer
     // is checked: 401, the code having used its own tries; not 429).
     let post_from = |xff: &'static str, n: usize| {
-        let form = step_up_form(&html, "code", &wrong, n);
+        let form = numbered_push_form(&html, "code", &wrong, n);
         app.client.post(app.url("/add/push")).header("x-forwarded-for", xff).form(&form).send()
     };
     assert_eq!(post_from("203.0.113.8", 999).await.unwrap().status().as_u16(), 401);
     assert_eq!(post_from("203.0.113.7", 998).await.unwrap().status().as_u16(), 429, "the first address is still paused");
     let _ = code;
-}
-
-fn step_up_form(html: &str, field: &str, secret: &str, n: usize) -> Vec<(String, String)> {
-    vec![
-        ("csrf_token".into(), input(html, "csrf_token").unwrap()),
-        ("submission_id".into(), format!("{n:032x}")),
-        ("tr".into(), input(html, "tr").unwrap()),
-        ("cards".into(), input(html, "cards").unwrap()),
-        (field.into(), secret.into()),
-    ]
 }
 
 on_both_engines!(
@@ -449,24 +396,7 @@ async fn codes_from_outside_read_as_before() {
     .into_iter()
     .enumerate()
     {
-        let id = format!("attack-{n}");
-        let accounts = [(format!("PA{n}"), ok.clone())];
-        store
-            .insert_provisioning(&pushprov::store::NewProvisioning {
-                id: &id,
-                callback_token: &format!("token-{n}"),
-                submission_id: &format!("sub-{n}"),
-                cardholder_id: quinn,
-                trid: WALLET,
-                tr_name: "Sandbox Wallet",
-                request_id: &format!("req-{n}"),
-                locale: "en_US",
-                holder_data_supplied: false,
-                step_up_binding: "binding",
-                accounts: &accounts,
-            })
-            .await
-            .unwrap();
+        let id = crate::steps::stored_before_its_answer(store, quinn, &ok, n).await.id;
         assert!(store.record_push_failure(&id, reason, recoverable).await.unwrap());
         let (status, html) = app.get_html(&format!("/provisioning/{id}")).await;
         assert_eq!(status, 502, "{reason}");
@@ -638,7 +568,7 @@ async fn the_throttles_say_what_they_said() {
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     let mut last = None;
     for n in 0..6 {
-        let form = step_up_form(&html, "code", &wrong, n);
+        let form = numbered_push_form(&html, "code", &wrong, n);
         last = Some(app.client.post(app.url("/add/push")).form(&form).send().await.unwrap());
     }
     let last = last.unwrap();
@@ -718,4 +648,21 @@ async fn every_line_of_a_record_page_says_what_it_said() {
         assert_eq!(crate::helpers::outcome_codes(&html), [code]);
         assert_eq!(texts_by_testid(&html, "outcome-label"), [words]);
     }
+}
+
+/// Quinn signed in, at the review page of card …0105 for the wallet.
+async fn quinn_at_review(app: &crate::helpers::TestApp) -> String {
+    sign_in(app, "quinn").await;
+    let card = card(app, "quinn", "0105").await;
+    app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await.1
+}
+
+/// POSTs a push form claiming `xff` as X-Forwarded-For: the answer's status.
+fn post_push_from(
+    app: &crate::helpers::TestApp,
+    xff: String,
+    form: Vec<(String, String)>,
+) -> impl std::future::Future<Output = u16> + use<> {
+    let (client, url) = (app.client.clone(), app.url("/add/push"));
+    async move { client.post(url).header("x-forwarded-for", xff).form(&form).send().await.unwrap().status().as_u16() }
 }

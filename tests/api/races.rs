@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 
 use crate::helpers::{Engine, TestApp, location, spawn_app_with, texts_by_testid};
 use crate::on_both_engines;
-use crate::steps::{WALLET, card, input, journey_app, record_of, sign_in};
+use crate::steps::{WALLET, card, journey_app, numbered_push_form, record_of, sign_in};
 
 const PARALLEL: usize = 50;
 
@@ -96,18 +96,6 @@ async fn parallel_sign_ins_check_at_most_the_limit_per_address(engine: Engine) {
     assert!((1..=7).contains(&checked), "{checked} of {PARALLEL} checked (address limit 7): {statuses:?}");
 }
 
-/// The review form's fields for `cards` at `WALLET`, with `secret` in
-/// `field` (password or code), each POST with its own submission id.
-fn push_form(html: &str, field: &str, secret: &str, n: usize) -> Vec<(String, String)> {
-    vec![
-        ("csrf_token".into(), input(html, "csrf_token").unwrap()),
-        ("submission_id".into(), format!("{n:032x}")),
-        ("tr".into(), input(html, "tr").unwrap()),
-        ("cards".into(), input(html, "cards").unwrap()),
-        (field.into(), secret.into()),
-    ]
-}
-
 async fn post_all(app: &TestApp, forms: Vec<Vec<(String, String)>>) -> Vec<u16> {
     let posts = forms.into_iter().map(|form| {
         let (client, url) = (app.client.clone(), app.url("/add/push"));
@@ -127,13 +115,13 @@ async fn parallel_step_up_passwords_check_at_most_the_limit(engine: Engine) {
     sign_in(&app, "quinn").await;
     let card = card(&app, "quinn", "0105").await;
     let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
-    let forms = (0..PARALLEL).map(|i| push_form(&html, "password", &format!("wrong-{i}"), i)).collect();
+    let forms = (0..PARALLEL).map(|i| numbered_push_form(&html, "password", &format!("wrong-{i}"), i)).collect();
     let statuses = post_all(&app, forms).await;
     let checked = statuses_not_429(&statuses);
     assert!((1..=5).contains(&checked), "{checked} of {PARALLEL} step-up passwords checked (limit 5): {statuses:?}");
     assert!(statuses.iter().all(|s| [401, 429].contains(s)), "{statuses:?}");
     // The right password is refused too now, and nothing was pushed.
-    let right = post_all(&app, vec![push_form(&html, "password", "quinn-demo-2026", 99)]).await;
+    let right = post_all(&app, vec![numbered_push_form(&html, "password", "quinn-demo-2026", 99)]).await;
     assert_eq!(right, [429]);
     assert_eq!(provisionings_of(&app, "quinn").await, 0);
 }
@@ -160,7 +148,7 @@ async fn parallel_codes_check_at_most_the_tries_of_one_code(engine: Engine) {
     .await;
     let (card, html, code, statuses) = fifty_wrong_codes_for_quinn(&app).await;
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
-    let right = post_all(&app, vec![push_form(&html, "code", &code, 99)]).await;
+    let right = post_all(&app, vec![numbered_push_form(&html, "code", &code, 99)]).await;
     assert_eq!(right, [401], "a code that had its 3 tries is spent, even for the right code");
     assert_eq!(provisionings_of(&app, "quinn").await, 0);
     let (status, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
@@ -185,7 +173,7 @@ async fn fifty_wrong_codes_for_quinn(app: &TestApp) -> (String, String, String, 
     let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
     let code = shown_code(&html);
     let wrong = |i: usize| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i as u32) % 1_000_000);
-    let forms = (0..PARALLEL).map(|i| push_form(&html, "code", &wrong(i), i)).collect();
+    let forms = (0..PARALLEL).map(|i| numbered_push_form(&html, "code", &wrong(i), i)).collect();
     let statuses = post_all(app, forms).await;
     (card, html, code, statuses)
 }
@@ -197,7 +185,7 @@ async fn a_right_code_sent_fifty_times_pushes_once(engine: Engine) {
     let card = card(&app, "quinn", "0105").await;
     let (_, html) = app.get_html(&format!("/add/review?tr={WALLET}&cards={card}")).await;
     let code = shown_code(&html);
-    let forms = (0..PARALLEL).map(|i| push_form(&html, "code", &code, i)).collect();
+    let forms = (0..PARALLEL).map(|i| numbered_push_form(&html, "code", &code, i)).collect();
     let statuses = post_all(&app, forms).await;
     assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
     assert_eq!(provisionings_of(&app, "quinn").await, 1, "one record, one push");

@@ -3,36 +3,16 @@
 //! instance resend it with the same requestId.
 
 use pushprov::domain::{Login, ProvisioningState};
-use pushprov::store::{NewProvisioning, ProvisioningRecord, Store};
+use pushprov::store::{ProvisioningRecord, Store};
 
 use crate::helpers::{Engine, spawn_app};
 use crate::on_both_engines;
 
-/// A record `rec{n}` of a push of alice's first card, as stored before its answer came back
-/// (`token-{n}`, `sub-{n}`, `req-{n}`).
-async fn interrupted_push(store: &Store, n: u8) -> ProvisioningRecord {
+/// A record `rec{n}` of a push of alice's first card, as stored before its answer came back.
+async fn interrupted_push(store: &Store, n: usize) -> ProvisioningRecord {
     let alice = store.credentials(&Login::parse("alice").unwrap()).await.unwrap().unwrap().0;
     let card = store.funding_accounts(alice).await.unwrap()[0].public_id.clone();
-    let accounts = [("PA1".to_string(), card)];
-    let (id, callback_token, submission_id, request_id) =
-        (format!("rec{n}"), format!("token-{n}"), format!("sub-{n}"), format!("req-{n}"));
-    store
-        .insert_provisioning(&NewProvisioning {
-            id: &id,
-            callback_token: &callback_token,
-            submission_id: &submission_id,
-            cardholder_id: alice,
-            trid: "50100000001",
-            tr_name: "Sandbox Wallet",
-            request_id: &request_id,
-            locale: "en_US",
-            holder_data_supplied: false,
-            step_up_binding: "binding",
-            accounts: &accounts,
-        })
-        .await
-        .unwrap();
-    store.provisioning(&id).await.unwrap().unwrap()
+    crate::steps::stored_before_its_answer(store, alice, &card, n).await
 }
 
 async fn an_interrupted_push_is_claimed_once_and_keeps_its_request_id(engine: Engine) {

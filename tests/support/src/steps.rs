@@ -146,3 +146,46 @@ pub async fn quinn_handed_off(app: &TestApp) -> (String, String) {
     let tr_url = continue_to_tr(app, &record).await;
     (record, tr_url)
 }
+
+/// A record `rec{n}` of a push of `card` (a public id) by `cardholder_id` to
+/// the sandbox wallet, as stored before its answer came back (`token-{n}`,
+/// `sub-{n}`, `req-{n}`; account `PA{n}`).
+pub async fn stored_before_its_answer(
+    store: &pushprov::store::Store,
+    cardholder_id: i64,
+    card: &str,
+    n: usize,
+) -> pushprov::store::ProvisioningRecord {
+    let accounts = [(format!("PA{n}"), card.to_string())];
+    let (id, callback_token, submission_id, request_id) =
+        (format!("rec{n}"), format!("token-{n}"), format!("sub-{n}"), format!("req-{n}"));
+    store
+        .insert_provisioning(&pushprov::store::NewProvisioning {
+            id: &id,
+            callback_token: &callback_token,
+            submission_id: &submission_id,
+            cardholder_id,
+            trid: WALLET,
+            tr_name: "Sandbox Wallet",
+            request_id: &request_id,
+            locale: "en_US",
+            holder_data_supplied: false,
+            step_up_binding: "binding",
+            accounts: &accounts,
+        })
+        .await
+        .expect("insert the record");
+    store.provisioning(&id).await.expect("read the record").expect("the record")
+}
+
+/// The review page's push form as the `n`th of many parallel submissions:
+/// its own submission id, `secret` in `field` (`password` or `code`).
+pub fn numbered_push_form(html: &str, field: &str, secret: &str, n: usize) -> Vec<(String, String)> {
+    vec![
+        ("csrf_token".into(), input(html, "csrf_token").expect("csrf_token on the review page")),
+        ("submission_id".into(), format!("{n:032x}")),
+        ("tr".into(), input(html, "tr").expect("tr on the review page")),
+        ("cards".into(), input(html, "cards").expect("cards on the review page")),
+        (field.into(), secret.into()),
+    ]
+}
