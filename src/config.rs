@@ -375,4 +375,20 @@ mod tests {
         settings.demo.enabled = false;
         assert!(settings.check_sandbox(true).is_err(), "the sandbox only in the demo");
     }
+
+    /// Attack on issue 16 item 4: a production build (`--no-default-features`)
+    /// asked for the sandbox outside the demo (`sandbox.enabled = true`,
+    /// `demo.enabled = false`) must say what it says for the defaults — this
+    /// build has no sandbox. It says "the sandbox runs only with
+    /// demo.enabled = true" instead, sending the operator to turn the demo
+    /// on, which the same build then refuses with the other line.
+    #[test]
+    fn a_build_without_the_sandbox_says_so_whatever_else_is_set() {
+        let mut settings = Settings::default();
+        settings.demo.enabled = false;
+        settings.sandbox.enabled = Some(true);
+        let refused = settings.check_sandbox(false).unwrap_err();
+        assert_eq!(refused.setting, "sandbox.enabled");
+        assert!(refused.to_string().contains("this build has no sandbox"), "{refused}");
+    }
 }

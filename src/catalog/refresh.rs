@@ -379,6 +379,54 @@ pub fn lease_owner() -> String {
 mod tests {
     use super::*;
 
+    /// Attack on issue 16 item 4 ("stored rows keep reading"): before the
+    /// portal had its own type, `token_requestors.data` was the wire model
+    /// as serialised (`mdes::model::TokenRequestor`, legal `name`, `walletId`
+    /// and `supportsCardHolderAuthentication` included). Such a row reads as
+    /// the portal entry the refresh now stores for the same TR, unknown
+    /// codes kept as `Other`; and the new row reads back the same.
+    #[test]
+    fn a_row_stored_before_the_portal_type_reads_as_its_portal_entry() {
+        let items = [
+            serde_json::json!({
+                "tokenRequestorId": "50100000001", "name": "Sandbox Wallet Ltd", "consumerFacingEntityName": "Sandbox Wallet",
+                "imageAssetId": "asset-1", "tokenRequestorType": "WALLET", "walletId": "216",
+                "enabledAccountRanges": ["520473160", 5_204_731_610_000_000_000u64, "9999999999999999999"],
+                "supportedPushMethods": ["WEB", "ANDROID", "IOS"],
+                "availablePushMethods": [{"type": "WEB", "uri": "https://wallet.example/push"}, {"type": "IOS", "uri": "wallet://push"}],
+                "supportsMultiplePushedCards": true,
+                "supportedAccountHolderData": ["NAME", "ADDRESS", "EMAIL_ADDRESS", "MOBILE_PHONE_NUMBER"],
+                "supportsCardHolderAuthentication": false, "supportsTokenConnect": true,
+                "supportIssuerInitiatedDigitizationData": true
+            }),
+            serde_json::json!({
+                "tokenRequestorId": "50100000007", "name": "Spec Minimal", "consumerFacingEntityName": "",
+                "tokenRequestorType": "MERCHANT", "enabledAccountRanges": ["510000901"]
+            }),
+            serde_json::json!({
+                "tokenRequestorId": "59999999901", "name": "Future Pay Ltd", "consumerFacingEntityName": "Future Pay",
+                "tokenRequestorType": "PAYMENT_FACILITATOR", "enabledAccountRanges": ["520473160"],
+                "supportedPushMethods": ["CAR", "WEB"], "availablePushMethods": [{"type": "CAR", "uri": "car://push"}],
+                "supportedAccountHolderData": ["BIOMETRIC", "NAME"], "supportsCardHolderAuthentication": true
+            }),
+        ];
+        let fetched: Vec<model::TokenRequestor> = items.into_iter().map(|i| model::read_token_requestor(i).unwrap()).collect();
+        let mut report = RefreshReport::default();
+        let entries = merge_and_check(fetched.clone(), &mut report);
+        assert_eq!(entries.len(), 3, "{report}");
+        for (mut wire, entry) in fetched.into_iter().zip(entries) {
+            // What merge_and_check did to the wire TR before it was stored.
+            if wire.consumer_facing_entity_name.trim().is_empty() {
+                wire.consumer_facing_entity_name = wire.name.clone();
+            }
+            let old_row = serde_json::to_string(&wire).unwrap();
+            let read: TokenRequestor = serde_json::from_str(&old_row).unwrap_or_else(|e| panic!("{old_row}: {e}"));
+            assert_eq!(read, entry, "{old_row}");
+            let new_row = serde_json::to_string(&entry).unwrap();
+            assert_eq!(serde_json::from_str::<TokenRequestor>(&new_row).unwrap(), entry, "{new_row}");
+        }
+    }
+
     #[test]
     fn the_catalogue_is_overdue_once_older_than_the_interval_or_never_refreshed() {
         let at = |t: Option<i64>| CatalogStatus { last_success_at: t, ..CatalogStatus::default() };

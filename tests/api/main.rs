@@ -1,6 +1,7 @@
 use pushprov_test_support::{helpers, mdes_helpers, on_both_engines, sandbox_helpers, steps, wait};
 
 mod assets;
+mod attack_redesign;
 mod attack_refactor;
 mod bad_answers;
 mod cards;
