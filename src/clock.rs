@@ -11,6 +11,13 @@
 //! clocks (the OAuth `oauth_timestamp` sent to Mastercard, and the built-in
 //! sandbox, which stands in for Mastercard and the wallets), and I/O timeouts
 //! (tokio timers: how long to wait for a peer is real time).
+//!
+//! Known gaps (issue 16's closing note): the sandbox signs token events with
+//! the system time, so a test that moves this clock past
+//! `token_events.replay_window_secs` sees the sandbox's events refused; the
+//! catalogue's refresh schedule sleeps in real time between checks; and a
+//! push's `dataValidUntilTimestamp` follows this clock while its OAuth
+//! timestamp follows the system's (the same in production).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

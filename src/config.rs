@@ -313,15 +313,18 @@ impl Settings {
 
     /// The sandbox runs only in the demo, and only in a build that has it.
     fn check_sandbox(&self, built_with_sandbox: bool) -> Result<(), SettingsError> {
-        if self.sandbox.enabled == Some(true) && !self.demo.enabled {
-            return Err(SettingsError::new("sandbox.enabled", "the sandbox runs only with demo.enabled = true"));
-        }
-        if self.sandbox.is_enabled(self.demo.enabled) && !built_with_sandbox {
+        // A build without the sandbox says so first, whatever else is set:
+        // otherwise an operator is sent to turn the demo on, then refused again.
+        let wanted = self.sandbox.enabled == Some(true) || self.sandbox.is_enabled(self.demo.enabled);
+        if wanted && !built_with_sandbox {
             return Err(SettingsError::new(
                 "sandbox.enabled",
                 "this build has no sandbox (built without the `sandbox` feature): set sandbox.enabled = false and \
                  the mdes.* settings, or use a build with the sandbox (docs/production-build.md)",
             ));
+        }
+        if self.sandbox.enabled == Some(true) && !self.demo.enabled {
+            return Err(SettingsError::new("sandbox.enabled", "the sandbox runs only with demo.enabled = true"));
         }
         Ok(())
     }
