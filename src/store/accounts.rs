@@ -47,6 +47,16 @@ pub struct FundingAccount {
 }
 
 impl FundingAccount {
+    /// The card system's status of a card or account that may be used.
+    pub const ACTIVE: &'static str = "ACTIVE";
+
+    /// Whether it can be pushed at all: active, and not expired (whatever the
+    /// card system's status says). The one rule pages and the journey's
+    /// choices read.
+    pub fn is_pushable(&self, today: time::Date) -> bool {
+        self.status == Self::ACTIVE && !self.is_expired(today)
+    }
+
     /// A card is expired after the last day of its expiry month.
     pub fn is_expired(&self, today: time::Date) -> bool {
         match (self.expiry_year, self.expiry_month) {

@@ -70,7 +70,7 @@ impl CardStatus {
             return Self::Expired;
         }
         match account.status.as_str() {
-            "ACTIVE" => Self::Active,
+            FundingAccount::ACTIVE => Self::Active,
             "BLOCKED" => Self::Blocked,
             "CLOSED" => Self::Closed,
             _ => Self::Unavailable,
@@ -101,7 +101,7 @@ impl CardStatus {
 
 /// Cards and accounts that can be pushed at all: active and not expired.
 pub fn pushable(accounts: &[FundingAccount], today: time::Date) -> Vec<&FundingAccount> {
-    accounts.iter().filter(|a| CardStatus::of(a, today) == CardStatus::Active).collect()
+    accounts.iter().filter(|a| a.is_pushable(today)).collect()
 }
 
 /// What kind of token requestor it is, for its label.
